@@ -1,0 +1,1 @@
+"""The CRM database: typed models, engine and session helpers, migrations and demo data."""

@@ -16,7 +16,8 @@ class XeroApiError(Exception):
         self.headers = headers or {}
 
 
-def validation_exception(elements: list[dict[str, Any]], message: str = "A validation exception occurred") -> XeroApiError:
+def validation_exception(elements: list[dict[str, Any]],
+                         message: str = "A validation exception occurred") -> XeroApiError:
     """Xero's summarised 400: every element echoed back with its ValidationErrors."""
     return XeroApiError(400, {
         "ErrorNumber": 10,

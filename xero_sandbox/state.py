@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -69,6 +69,7 @@ class SandboxState:
         self._conn.executescript(SCHEMA)
         self._lock = threading.RLock()
         self._depth = 0
+        self._savepoints = 0
 
     # -- transactions ---------------------------------------------------------------------
     @contextmanager
@@ -89,6 +90,35 @@ class SandboxState:
             self._depth -= 1
             if outer:
                 self._conn.execute("COMMIT")
+
+    @contextmanager
+    def savepoint(self) -> Iterator[sqlite3.Connection]:
+        """A nested unit of work that can fail on its own.
+
+        Unlike ``transaction()`` (whose nested calls join the outer one and cannot be undone
+        alone), an exception inside a savepoint rolls back only the savepoint's writes and is
+        re-raised. Batch writes use it so one bad element (``summarizeErrors=false``) or the
+        whole batch (summarised errors) can be undone while the caller's transaction goes on.
+        At depth 0 it is simply a transaction.
+        """
+        with self._lock:
+            if self._depth == 0:
+                with self.transaction() as db:
+                    yield db
+                return
+            self._savepoints += 1
+            name = f"sp_{self._savepoints}"
+            self._conn.execute(f"SAVEPOINT {name}")
+            self._depth += 1
+            try:
+                yield self._conn
+            except BaseException:
+                self._depth -= 1
+                self._conn.execute(f"ROLLBACK TO {name}")
+                self._conn.execute(f"RELEASE {name}")
+                raise
+            self._depth -= 1
+            self._conn.execute(f"RELEASE {name}")
 
     def close(self) -> None:
         with self._lock:
@@ -126,7 +156,8 @@ class SandboxState:
             else:
                 seq = row["seq"]
             db.execute(
-                "INSERT OR REPLACE INTO objects (tenant_id, kind, object_id, natural_key, name, status, updated_ms, seq, doc)"
+                "INSERT OR REPLACE INTO objects"
+                " (tenant_id, kind, object_id, natural_key, name, status, updated_ms, seq, doc)"
                 " VALUES (?,?,?,?,?,?,?,?,?)",
                 (tenant_id, kind, object_id, natural_key, name, status, updated_ms, seq, json.dumps(doc)),
             )
@@ -171,6 +202,76 @@ class SandboxState:
         for row in rows:
             yield json.loads(row["doc"])
 
+    def delete_object(self, tenant_id: str, kind: str, object_id: str) -> bool:
+        """Remove one document (Items are the only accounting kind Xero lets you DELETE)."""
+        with self.transaction() as db:
+            cur = db.execute("DELETE FROM objects WHERE tenant_id=? AND kind=? AND object_id=?",
+                             (tenant_id, kind, object_id))
+        return cur.rowcount > 0
+
+    def find_all_by_key(self, tenant_id: str, kind: str,
+                        natural_key: str) -> list[dict[str, Any]]:
+        """Every document of a kind holding a natural key (ACCPAY invoice numbers repeat)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT doc FROM objects WHERE tenant_id=? AND kind=? AND natural_key=?"
+                " ORDER BY seq",
+                (tenant_id, kind, natural_key),
+            ).fetchall()
+        return [json.loads(r["doc"]) for r in rows]
+
+    @staticmethod
+    def _query_sql(tenant_id: str, kind: str, *, modified_since_ms: int | None,
+                   ids: list[str] | None, keys: list[str] | None, statuses: list[str] | None,
+                   exclude_statuses: list[str] | None) -> tuple[str, list[Any]]:
+        sql = " FROM objects WHERE tenant_id=? AND kind=?"
+        args: list[Any] = [tenant_id, kind]
+        if modified_since_ms is not None:
+            sql += " AND updated_ms > ?"
+            args.append(modified_since_ms)
+        for column, values, negate in (("object_id", ids, False), ("natural_key", keys, False),
+                                       ("status", statuses, False),
+                                       ("status", exclude_statuses, True)):
+            if values is None:
+                continue
+            marks = ",".join("?" * len(values)) or "NULL"
+            if negate:
+                # status may be NULL (documents without one); NOT IN would drop them.
+                sql += f" AND (status IS NULL OR {column} NOT IN ({marks}))"
+            else:
+                sql += f" AND {column} IN ({marks})"
+            args.extend(values)
+        return sql, args
+
+    def query_objects(self, tenant_id: str, kind: str, *,
+                      modified_since_ms: int | None = None, ids: list[str] | None = None,
+                      keys: list[str] | None = None, statuses: list[str] | None = None,
+                      exclude_statuses: list[str] | None = None, limit: int | None = None,
+                      offset: int = 0) -> list[dict[str, Any]]:
+        """Like ``list_objects`` with more column filters, and LIMIT/OFFSET done in SQL so a page
+        of a large table does not load every row."""
+        where, args = self._query_sql(tenant_id, kind, modified_since_ms=modified_since_ms,
+                                      ids=ids, keys=keys, statuses=statuses,
+                                      exclude_statuses=exclude_statuses)
+        sql = "SELECT doc" + where + " ORDER BY seq"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            args.extend([limit, offset])
+        with self._lock:
+            rows = self._conn.execute(sql, args).fetchall()
+        return [json.loads(r["doc"]) for r in rows]
+
+    def count_query(self, tenant_id: str, kind: str, *, modified_since_ms: int | None = None,
+                    ids: list[str] | None = None, keys: list[str] | None = None,
+                    statuses: list[str] | None = None,
+                    exclude_statuses: list[str] | None = None) -> int:
+        """How many documents ``query_objects`` would return without a limit."""
+        where, args = self._query_sql(tenant_id, kind, modified_since_ms=modified_since_ms,
+                                      ids=ids, keys=keys, statuses=statuses,
+                                      exclude_statuses=exclude_statuses)
+        with self._lock:
+            return self._conn.execute("SELECT COUNT(*)" + where, args).fetchone()[0]
+
     def count_objects(self, tenant_id: str, kind: str) -> int:
         with self._lock:
             return self._conn.execute(
@@ -211,11 +312,19 @@ class SandboxState:
         return [dict(r) for r in rows]
 
     # -- admin ----------------------------------------------------------------------------
-    def reset(self, *, keep_tenants: bool = True) -> None:
-        """Forget every document, token, idempotency reply and counter."""
+    def reset(self, *, keep_tenants: bool = True, keep_kv_scopes: Iterable[str] = ()) -> None:
+        """Forget every document, token, idempotency reply and counter.
+
+        ``keep_kv_scopes`` spares some kv scopes: the admin reset keeps auth codes, tokens and
+        connections so a connected client (which may need a person to re-consent) stays connected.
+        """
+        keep = list(keep_kv_scopes)
         with self.transaction() as db:
             db.execute("DELETE FROM objects")
-            db.execute("DELETE FROM kv")
+            if keep:
+                db.execute(f"DELETE FROM kv WHERE scope NOT IN ({','.join('?' * len(keep))})", keep)
+            else:
+                db.execute("DELETE FROM kv")
             db.execute("DELETE FROM counters")
             if not keep_tenants:
                 db.execute("DELETE FROM tenants")

@@ -414,3 +414,22 @@ class XeroConnection(Base):
     updated_at: Mapped[datetime] = mapped_column(
         UtcDateTime(), default=utc_now, onupdate=utc_now, server_default=func.now()
     )
+
+
+class XeroContactSnapshot(Base):
+    """The latest copy of every Xero contact, per tenant, as the xero_contacts extract last saw it.
+
+    Kept so each run asks Xero only for what changed (If-Modified-Since) and still yields the
+    whole contact list. The changed rows and the extract's cursor in sync_state are written in
+    one transaction, so a run killed midway leaves the previous consistent snapshot and cursor.
+    """
+
+    __tablename__ = "xero_contact_snapshot"
+
+    tenant_id: Mapped[str] = mapped_column(String(XERO_ID), primary_key=True)
+    contact_id: Mapped[str] = mapped_column(String(XERO_ID), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    contact_number: Mapped[str | None] = mapped_column(String(50))
+    contact_status: Mapped[str | None] = mapped_column(String(20))
+    updated_utc: Mapped[datetime] = mapped_column(UtcDateTime())
+    document: Mapped[str] = mapped_column(Text)  # the contact as Xero returned it (JSON)

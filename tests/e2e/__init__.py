@@ -1,0 +1,1 @@
+"""End-to-end tests: real processes (`dagster dev`, the sandbox server) driven over HTTP."""

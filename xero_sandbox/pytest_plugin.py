@@ -25,7 +25,7 @@ import pytest
 
 from .api import Route
 from .config import SandboxConfig
-from .testing import SandboxHandle, run_sandbox
+from .testing import ResponseObserver, SandboxHandle, run_sandbox
 
 TEST_CLOCK_SCALE = 600.0
 
@@ -33,7 +33,14 @@ SandboxFactory = Callable[..., SandboxHandle]
 
 
 @pytest.fixture
-def sandbox_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxFactory]:
+def sandbox_response_observer() -> ResponseObserver | None:
+    """Override in a conftest to see every accounting reply (e.g. to validate it)."""
+    return None
+
+
+@pytest.fixture
+def sandbox_factory(tmp_path_factory: pytest.TempPathFactory,
+                    sandbox_response_observer: ResponseObserver | None) -> Iterator[SandboxFactory]:
     with ExitStack() as stack:
         def start(config: SandboxConfig | None = None, *, routes: Sequence[Route] | None = None,
                   state_path: str | Path | None = None, **overrides: Any) -> SandboxHandle:
@@ -41,7 +48,9 @@ def sandbox_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbo
             if overrides:
                 chosen = dataclasses.replace(chosen, **overrides)
             path = state_path or tmp_path_factory.mktemp("sandbox") / "state.sqlite"
-            return stack.enter_context(run_sandbox(chosen, path, routes=routes))
+            return stack.enter_context(
+                run_sandbox(chosen, path, routes=routes, observer=sandbox_response_observer)
+            )
 
         yield start
 

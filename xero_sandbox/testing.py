@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,14 +134,51 @@ def make_server(app: Starlette, *, log_level: str = "warning",
     return uvicorn.Server(server_config)
 
 
+ResponseObserver = Callable[[str, str, int, bytes], None]
+
+
+class _ObservingApp:
+    """Hands every complete accounting reply (method, path?query, status, body) to an observer.
+
+    Used by the test suite to validate each reply the sandbox gives against Xero's spec.
+    A reply cut short (the drop-after-commit fault) never completes and is not observed."""
+
+    def __init__(self, app: Any, observer: ResponseObserver) -> None:
+        self.app = app
+        self.observer = observer
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not scope["path"].lower().startswith("/api.xro/2.0"):
+            await self.app(scope, receive, send)
+            return
+        status = 0
+        chunks: list[bytes] = []
+
+        async def capture(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    query = scope.get("query_string", b"").decode()
+                    target = scope["path"] + (f"?{query}" if query else "")
+                    self.observer(scope["method"], target, status, b"".join(chunks))
+            await send(message)
+
+        await self.app(scope, receive, capture)
+
+
 @contextmanager
 def run_sandbox(config: SandboxConfig | None = None, state_path: str | Path | None = None, *,
                 routes: Sequence[Route] | None = None, clock: Clock | None = None,
-                log_level: str = "warning") -> Iterator[SandboxHandle]:
+                log_level: str = "warning",
+                observer: ResponseObserver | None = None) -> Iterator[SandboxHandle]:
     """Serve a sandbox in a background thread for the duration of the ``with`` block.
 
     ``state_path`` None keeps the state in memory; ``routes`` replaces the accounting
-    routes (see build_app); ``config.port`` 0 (the default) picks a free port.
+    routes (see build_app); ``config.port`` 0 (the default) picks a free port;
+    ``observer`` sees every complete accounting reply (the suite validates them).
     """
     config = config or SandboxConfig()
     state = SandboxState(state_path or ":memory:")
@@ -151,7 +188,8 @@ def run_sandbox(config: SandboxConfig | None = None, state_path: str | Path | No
         app = build_app(config, state, clock, routes)
         sock = bind_socket(config.host, config.port)
         host, port = sock.getsockname()[:2]
-        server = make_server(app, log_level=log_level)
+        server = make_server(_ObservingApp(app, observer) if observer else app,  # type: ignore[arg-type]
+                             log_level=log_level)
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
                                   name=f"xero-sandbox-{port}", daemon=True)
         thread.start()

@@ -9,8 +9,7 @@ import os
 
 from dagster import Definitions, EnvVar
 
-from assets.xero_contacts import xero_contacts
-from pipelines.jobs import extract_xero_contacts
+from pipelines import balance_refresh, client_data, contacts, invoice_push
 from resources.crm.db import DEFAULT_SQLITE_PATH
 from resources.crm_resource import CrmDatabase
 from resources.xero.settings import XERO_API_BASE_URL, XERO_IDENTITY_BASE_URL
@@ -36,9 +35,14 @@ def build_resources() -> dict[str, object]:
     return {"crm": crm, "xero": xero}
 
 
+# Each flow keeps its own wiring module, so the flows grow without touching each other.
+AREAS = [contacts, client_data, invoice_push, balance_refresh]
+
 defs = Definitions(
-    assets=[xero_contacts],
-    asset_checks=[],
-    jobs=[extract_xero_contacts],
+    assets=[a for area in AREAS for a in area.ASSETS],
+    asset_checks=[c for area in AREAS for c in area.ASSET_CHECKS],
+    jobs=[j for area in AREAS for j in area.JOBS],
+    schedules=[s for area in AREAS for s in area.SCHEDULES],
+    sensors=[s for area in AREAS for s in area.SENSORS],
     resources=build_resources(),
 )

@@ -8,6 +8,7 @@ by pid afterwards, in case a child moved to a group of its own.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -115,10 +116,8 @@ class DagsterDev:
             self.process.wait(timeout=STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
             _signal_group(self.process.pid, signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
         # dagster dev can exit before the code server and run workers it spawned (Dagster's own
         # dagster dev test waits for them), so give them a moment, then kill whatever is left.
         deadline = time.monotonic() + 10
@@ -135,17 +134,13 @@ class DagsterDev:
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):  # the group is already empty
         os.killpg(pgid, sig)
-    except ProcessLookupError:  # the group is already empty
-        pass
 
 
 def _kill(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 DagsterDevFactory = Callable[[dict[str, str], Path], DagsterDev]

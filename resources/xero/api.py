@@ -283,9 +283,11 @@ class XeroApi:
 
     # -- writes -----------------------------------------------------------------------------
     def write_batches(self, collection: str, tenant_id: str, elements: Iterable[dict[str, Any]], *,
-                      method: str = "POST", batch_size: int = MAX_BATCH) -> Iterator[list[ElementOutcome]]:
+                      method: str = "POST", batch_size: int = MAX_BATCH,
+                      params: Mapping[str, Any] | None = None) -> Iterator[list[ElementOutcome]]:
         """Send elements in batches of at most 50 with summarizeErrors=false; yield each batch's
-        per-element outcomes as soon as Xero answers, so callers record progress batch by batch."""
+        per-element outcomes as soon as Xero answers, so callers record progress batch by batch.
+        ``params`` adds query parameters to every call (e.g. ``{"unitdp": 4}`` for 4 dp prices)."""
         if not 1 <= batch_size <= MAX_BATCH:
             raise ValueError(f"batch_size must be 1..{MAX_BATCH}, got {batch_size}")
         batch: list[dict[str, Any]] = []
@@ -293,16 +295,16 @@ class XeroApi:
         for element in elements:
             batch.append(element)
             if len(batch) == batch_size:
-                yield self._write(collection, tenant_id, batch, method, offset)
+                yield self._write(collection, tenant_id, batch, method, offset, params)
                 offset += len(batch)
                 batch = []
         if batch:
-            yield self._write(collection, tenant_id, batch, method, offset)
+            yield self._write(collection, tenant_id, batch, method, offset, params)
 
     def _write(self, collection: str, tenant_id: str, batch: list[dict[str, Any]], method: str,
-               offset: int) -> list[ElementOutcome]:
+               offset: int, params: Mapping[str, Any] | None = None) -> list[ElementOutcome]:
         response = self.request(
             method, f"/{collection}", tenant_id,
-            params={"summarizeErrors": "false"}, json_body={collection: batch},
+            params={**(params or {}), "summarizeErrors": "false"}, json_body={collection: batch},
         )
         return _outcomes(collection, batch, response.json().get(collection) or [], offset)

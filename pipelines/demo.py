@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 from cryptography.fernet import Fernet
@@ -139,21 +140,43 @@ def main(argv: list[str] | None = None) -> int:
         from dagster import DagsterInstance
 
         from pipelines.definitions import defs
+        from resources.balance_refresh.demo_payments import record_demo_payments
+        from resources.xero.api import XeroApi
+        from resources.xero.token_store import DbTokenProvider
 
         prepare_instance(DAGSTER_HOME)
+        tenant_id = connection.tenants[0]["tenantId"]
         with DagsterInstance.get() as instance:
-            result = defs.resolve_job_def("extract_xero_contacts").execute_in_process(
-                instance=instance,
-                # The run's full event log is in the UI; the terminal gets warnings and the summary.
-                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-            )
-            materialization = result.get_asset_materialization_events()[0].materialization
-            checks = result.get_asset_check_evaluations()
+
+            def run(job: str, op_config: dict[str, dict] | None = None) -> Any:
+                result = defs.resolve_job_def(job).execute_in_process(
+                    instance=instance,
+                    run_config={
+                        "ops": {op: {"config": cfg} for op, cfg in (op_config or {}).items()},
+                        # The run's full event log is in the UI; the terminal gets warnings and the summary.
+                        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+                    },
+                    raise_on_error=False,
+                )
+                runs.append((job, result))
+                print(f"    {job}: {'success' if result.success else 'FAILED'} (run {result.run_id})")
+                return result
+
+            runs: list[tuple[str, Any]] = []
+            extract = run("extract_xero_contacts")
+            send = run("send_all_live_invoices", {"send_live_documents": {"requested_by": "finance"}})
+            settings_ = XeroSettings.from_env()
+            api = XeroApi(settings_, DbTokenProvider(engine, settings_, TokenCipher.from_env()))
+            payments = record_demo_payments(api, tenant_id, engine, settings["XERO_API_BASE_URL"])
+            api.close()
+            print(f"    recorded in Xero, as a person would: {len(payments)} payments")
+            refresh = run("update_all_invoice_balances", {"refresh_all_documents": {"requested_by": "finance"}})
+            reconcile = run("reconcile_invoice_balances")
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=10)
 
-    meta = {k: v.value for k, v in materialization.metadata.items()}
+    ok = all(result.success for _, result in runs)
     print()
     print("Summary")
     rows = demo.counts
@@ -162,15 +185,43 @@ def main(argv: list[str] | None = None) -> int:
         f"{rows['credit_notes']} credit note(s), {rows['users']} users"
     )
     print(f"  Xero connection    {connection.auth_kind}, tenant {connection.tenants[0]['tenantName']}")
-    print(
-        f"  xero_contacts      {meta['row_count']} contacts ({meta['mode']} extract, {meta['new']} new), "
-        f"{meta['api_calls']} API call(s)"
-    )
-    print("  checks             " + ", ".join(f"{c.check_name}: {'passed' if c.passed else 'FAILED'}" for c in checks))
-    print(f"  Dagster run        {result.run_id} ({'success' if result.success else 'FAILED'})")
+    if extract.success:
+        meta = {k: v.value for k, v in extract.get_asset_materialization_events()[0].materialization.metadata.items()}
+        print(
+            f"  xero_contacts      {meta['row_count']} contacts ({meta['mode']} extract, {meta['new']} new), "
+            f"{meta['api_calls']} API call(s); checks: "
+            + ", ".join(
+                f"{c.check_name} {'passed' if c.passed else 'FAILED'}" for c in extract.get_asset_check_evaluations()
+            )
+        )
+    if send.success:
+        pushed = send.output_for_node("send_live_documents")
+        print(
+            f"  invoice push       {pushed['sent']} sent ({pushed['created']} created, {pushed['updated']} updated), "
+            f"{pushed['skipped']} skipped, {pushed['failed']} failed; {pushed['contacts']} contacts, "
+            f"{pushed['items']} items, {pushed['api_calls']} API calls"
+        )
+        totals = ", ".join(f"{cur} {amount}" for cur, amount in pushed["totals"].items())
+        print(f"                     totals sent: {totals}")
+    for payment in payments:
+        print(f"  payment in Xero    {payment.kind} payment of {payment.amount} on {payment.invoice_number}")
+    if refresh.success:
+        refreshed = refresh.output_for_node("refresh_all_documents")
+        print(
+            f"  balance refresh    status changes: {refreshed['status_changes'] or 'none'}; "
+            f"money moved: {refreshed['money_moved'] or 'none'}"
+        )
+        for line in refreshed["changed_documents"] + refreshed["changed_balances"]:
+            print(f"                     {line}")
+    if reconcile.success:
+        checks = reconcile.get_asset_check_evaluations()
+        print(
+            "  reconciliation     " + ", ".join(f"{c.check_name} {'passed' if c.passed else 'FAILED'}" for c in checks)
+        )
+        ok = ok and all(c.passed for c in checks)
     print()
     print("See it in the Dagster UI: scripts/ui  (then open http://127.0.0.1:3000)")
-    return 0 if result.success and all(c.passed for c in checks) else 1
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

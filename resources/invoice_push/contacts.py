@@ -14,6 +14,11 @@
   to that contact rather than refused or duplicated, but only when that is unambiguous: the
   name is unique in the CRM, or the contact's postcode matches the company's. Otherwise the
   company's documents are not sent and the report says how to link it.
+- A company whose name Xero already gives to the contact of *another* CRM company (the CRM
+  may hold two "Connor Couriers LLP" in different postcodes, B19, but Xero names are unique
+  among active contacts) gets its own contact named "<name> (<postcode>)", as a bookkeeper
+  would name it by hand (the city, or the CRM id, when there is no postcode). The report says
+  so; the contact is keyed by ContactNumber like any other, so a resend finds it again.
 - The ContactID Xero answers with is stored as the company's Xero Reference at once, batch by
   batch, so a run stopped midway never creates the contact again.
 """
@@ -247,6 +252,9 @@ def _plan(company: CompanySnapshot, people: list[Person], tax_type: str | None,
     payload = contact_payload(company, contact_id=contact_id, primary=primary,
                               others=others if (people or existing is None) else None,
                               tax_type=tax_type, creating=existing is None)
+    if existing is not None and existing.name.startswith(f"{company.name} ("):
+        # Qualified earlier because another CRM company holds the plain name: keep it so.
+        payload["Name"] = existing.name
     return _Pending(company, payload, dropped, linked=existing is not None and not adopting)
 
 
@@ -284,7 +292,12 @@ def sync_contacts(engine: Engine, api: XeroApi, tenant_id: str, companies: Seque
     name_clashes = _upsert(api, tenant_id, pending, record, outcomes)
     if name_clashes:
         adopt = _adoptable(engine, api, tenant_id, name_clashes, people, tax_types, outcomes, record)
-        _upsert(api, tenant_id, adopt, record, outcomes)
+        still_clashing = _upsert(api, tenant_id, adopt, record, outcomes)
+        if still_clashing:  # even the qualified name is taken: say so rather than guess again
+            refused = [ContactOutcome(item.company, None, message) for item, message in still_clashing]
+            record(refused)
+            for outcome in refused:
+                outcomes[outcome.company.crm_id] = outcome
     return outcomes
 
 
@@ -303,6 +316,9 @@ def _upsert(api: XeroApi, tenant_id: str, pending: list[_Pending],
                 if reply.ok and reply.xero_id:
                     if item.linked:
                         note = "contact updated (Xero Reference)"
+                    elif item.payload.get("Name") != item.company.name and "ContactID" not in item.payload:
+                        note = (f"contact saved as '{item.payload['Name']}': Xero already gives "
+                                f"'{item.company.name}' to another CRM company's contact")
                     elif "ContactID" in item.payload:
                         note = "linked to the unlinked Xero contact of the same name, and updated"
                     else:
@@ -349,6 +365,14 @@ def _adoptable(engine: Engine, api: XeroApi, tenant_id: str, clashes: list[tuple
         holder = candidate.contact_number if candidate is not None else ""
         if candidate is not None and not holder and candidate.contact_id in claimed:
             holder = str(claimed[candidate.contact_id])
+        if candidate is not None and holder:
+            # Another CRM company owns that name in Xero: this one gets a qualified name.
+            qualifier = (company.billing.postcode or company.shipping.postcode or company.billing.city
+                         or f"CRM {company.crm_id}").strip()
+            renamed = _plan(company, people.get(company.crm_id, []), tax_types.get(company.crm_id), None)
+            renamed.payload["Name"] = f"{company.name} ({qualifier})"
+            adopt.append(renamed)
+            continue
         if candidate is not None and holder:
             why = (f"Xero's contact named '{candidate.name}' is already linked to CRM company "
                    f"{holder}; Xero contact names must be unique, so rename one of the "

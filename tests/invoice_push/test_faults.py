@@ -16,7 +16,7 @@ from resources.invoice_push import DocumentKind, PushInterrupted, PushOptions, s
 from tests.invoice_push.conftest import PushEnv, make_api
 from tests.invoice_push.crm_fixtures import invoice_row, xero_by_number
 
-LIVE_SENDABLE = ["INV-000001", "INV-000002", "INV-000009", "INV-000014", "INV-000015"]
+LIVE_SENDABLE = ["INV-000001", "INV-000002", "INV-000009", "INV-000011", "INV-000014", "INV-000015"]
 
 
 def send_live(env: PushEnv, run_id: str, api: Any = None, batch_size: int = 50, after_batch: Any = None):
@@ -62,7 +62,7 @@ def test_minute_rate_limit_mid_send_is_waited_out(demo_env: PushEnv):
                                             "methods": ["POST"], "path": "/Invoices"}])
     report = send_live(demo_env, "r1")
     assert demo_env.api.stats.by_status.get(429) == 1
-    assert report.counts()["sent"] == 6
+    assert report.counts()["sent"] == 7
     assert_converged(demo_env)
 
 
@@ -73,7 +73,7 @@ def test_reply_lost_after_commit_is_retried_with_the_same_idempotency_key(demo_e
     report = send_live(demo_env, "r1")
     assert armed and demo_env.api.stats.retries >= 1
     assert demo_env.sandbox.request_count("/Invoices", method="POST") == 2
-    assert report.counts()["sent"] == 6
+    assert report.counts()["sent"] == 7
     assert_converged(demo_env)
 
 
@@ -86,14 +86,14 @@ def test_rerun_after_a_lost_reply_finds_the_documents_by_number(demo_env: PushEn
     with pytest.raises(PushInterrupted) as stopped:
         send_live(demo_env, "r1", api=impatient)
     impatient.close()
-    assert len(xero_by_number(demo_env.sandbox)) == 5  # committed in Xero...
+    assert len(xero_by_number(demo_env.sandbox)) == 6  # committed in Xero...
     assert not invoice_row(demo_env.engine, "INV-000001").sent_to_accounts  # ...unknown to the CRM
     rows = {r["document_number"]: r for r in read_log(demo_env.engine, "r1") if r["operation"] == "send_invoice"}
     assert all(rows[n]["outcome"] == "error" and "run stopped" in rows[n]["message"] for n in LIVE_SENDABLE)
     assert stopped.value.report.stopped
 
     report = send_live(demo_env, "r2")
-    assert report.counts()["sent"] == 6
+    assert report.counts()["sent"] == 7
     assert_converged(demo_env)
 
 
@@ -110,7 +110,7 @@ def test_run_killed_midway_then_rerun_sends_every_document_exactly_once(demo_env
     assert len(first_batch) == 2 and len(xero_by_number(demo_env.sandbox)) == 2
 
     report = send_live(demo_env, "r2", batch_size=2)
-    assert report.counts()["updated"] == 2 and report.counts()["created"] == 4
+    assert report.counts()["updated"] == 2 and report.counts()["created"] == 5
     assert_converged(demo_env)
 
 

@@ -172,14 +172,18 @@ def test_company_with_a_xero_reference_is_updated_never_created(demo_env: PushEn
     assert contact["Name"] == "Hinton Storage Group Pty Ltd"
 
 
-def test_a_name_xero_gives_to_another_crm_company_fails_only_that_companys_documents(demo_env: PushEnv):
-    """B8: companies 1 and 5 share a name; Xero names are unique, so company 5 cannot get its own
-    contact. Its invoice is not sent and says why; company 1's invoice goes."""
+def test_a_name_xero_gives_to_another_crm_company_gets_a_postcode_qualified_contact(demo_env: PushEnv):
+    """B8, B19: companies 1 and 5 share a name in different postcodes; Xero names are unique, so
+    company 5 gets its own contact named with its postcode, and both invoices go. A resend
+    finds both contacts again (by ContactNumber): still two contacts, never a third."""
     report = send(demo_env, "INV-000001", "INV-000011")
-    assert outcomes(report) == {"INV-000001": "success", "INV-000011": "error"}
-    message = next(d.message for d in report.documents if d.number == "INV-000011")
-    assert "already linked to CRM company 1" in message and "rename" in message
-    assert len(xero_objects(demo_env.sandbox, "Contacts")) == 1
+    assert outcomes(report) == {"INV-000001": "success", "INV-000011": "success"}
+    contacts = {c["ContactNumber"]: c["Name"] for c in xero_objects(demo_env.sandbox, "Contacts")}
+    assert contacts == {"1": "Connor Couriers LLP", "5": "Connor Couriers LLP (M1 7GS)"}
+    again = send(demo_env, "INV-000001", "INV-000011")
+    assert outcomes(again) == {"INV-000001": "success", "INV-000011": "success"}
+    contacts = {c["ContactNumber"]: c["Name"] for c in xero_objects(demo_env.sandbox, "Contacts")}
+    assert contacts == {"1": "Connor Couriers LLP", "5": "Connor Couriers LLP (M1 7GS)"}
 
 
 # -- documents ------------------------------------------------------------------------------------
@@ -332,13 +336,14 @@ def test_send_all_live_sends_the_live_invoices_and_the_credit_note(demo_env: Pus
     report = send_all_live_invoices(demo_env.engine, demo_env.api, demo_env.tenant_id,
                                     PushOptions("finance", run_id="live"))
     assert outcomes(report) == {
-        "INV-000001": "success", "INV-000002": "success", "INV-000009": "success", "INV-000011": "error",
+        "INV-000001": "success", "INV-000002": "success", "INV-000009": "success", "INV-000011": "success",
         "INV-000014": "success", "INV-000015": "success", "CN-000001": "success"}
-    assert set(xero_by_number(demo_env.sandbox)) == {"INV-000001", "INV-000002", "INV-000009", "INV-000014",
-                                                    "INV-000015"}
-    assert report.totals() == {"AUD": Decimal("7726.40"), "GBP": Decimal("2483.11"), "USD": Decimal("568.84")}
+    assert set(xero_by_number(demo_env.sandbox)) == {"INV-000001", "INV-000002", "INV-000009", "INV-000011",
+                                                    "INV-000014", "INV-000015"}
+    assert report.totals() == {"AUD": Decimal("7726.40"), "GBP": Decimal("3262.99"), "USD": Decimal("568.84")}
     assert invoice_row(demo_env.engine, "INV-000003").status == InvoiceStatus.PENDING
-    assert report.api_calls == 7  # tax rates, accounts, items, contacts, one name lookup, invoices, credit notes
+    # tax rates, accounts, items, contacts, one name lookup, the postcode-qualified contact, invoices, credit notes
+    assert report.api_calls == 8
 
 
 def test_report_counts_match_outcomes(demo_env: PushEnv):

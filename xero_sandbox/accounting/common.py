@@ -131,6 +131,29 @@ def request_date(value: Any, field: str) -> date:
         raise ElementError(str(exc)) from None
 
 
+
+def amount_and_date(req: ApiRequest, element: dict[str, Any], errors: list[str], *,
+                    missing: str, not_positive: str) -> tuple[Decimal, date]:
+    """The Amount (2 dp, above zero) and Date (today when absent) of a payment or allocation;
+    problems are appended to ``errors`` so every one is reported at once, as Xero does."""
+    amount = Decimal("0")
+    if element.get("Amount") in (None, ""):
+        errors.append(missing)
+    else:
+        try:
+            amount = q2(dec(element["Amount"], "Amount"))
+            if amount <= 0:
+                errors.append(not_positive)
+        except ElementError as exc:
+            errors.extend(exc.messages)
+    day = req.clock.now().date()
+    if element.get("Date") not in (None, ""):
+        try:
+            day = request_date(element["Date"], "Date")
+        except ElementError as exc:
+            errors.extend(exc.messages)
+    return amount, day
+
 def doc_date(value: Any) -> date | None:
     """A stored ``/Date(ms+0000)/`` (or ISO string) as a date, for filters and balances."""
     if not isinstance(value, str) or not value:

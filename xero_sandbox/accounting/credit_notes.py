@@ -16,7 +16,6 @@ PAID at zero due; the credit note becomes PAID once fully allocated.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from ..api import ApiRequest, ApiResponse
@@ -25,16 +24,14 @@ from ..xero_json import date_string
 from .common import (
     Echo,
     ElementError,
+    amount_and_date,
     body_elements,
-    dec,
     get_doc,
     is_guid,
     money_str,
     msdate,
     new_id,
-    q2,
     render,
-    request_date,
     same_id,
     stored_dec,
     write_batch,
@@ -110,22 +107,8 @@ def allocate(req: ApiRequest, credit_note_id: str, element: dict[str, Any]) -> d
         invoice = _invoice_for(req, element)
     except ElementError as exc:
         errors.extend(exc.messages)
-    amount = Decimal("0")
-    if element.get("Amount") in (None, ""):
-        errors.append("Amount must be specified for the allocation.")
-    else:
-        try:
-            amount = q2(dec(element["Amount"], "Amount"))
-            if amount <= 0:
-                errors.append("The allocation amount must be greater than zero.")
-        except ElementError as exc:
-            errors.extend(exc.messages)
-    day = req.clock.now().date()
-    if element.get("Date") not in (None, ""):
-        try:
-            day = request_date(element["Date"], "Date")
-        except ElementError as exc:
-            errors.extend(exc.messages)
+    amount, day = amount_and_date(req, element, errors, missing="Amount must be specified for the allocation.",
+                                  not_positive="The allocation amount must be greater than zero.")
     if amount > stored_dec(credit.get("RemainingCredit")):
         errors.append("The amount being allocated exceeds the remaining credit on this credit "
                       "note.")

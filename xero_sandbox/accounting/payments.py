@@ -12,7 +12,6 @@ marks the document PAID, with FullyPaidOnDate, once nothing is left.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from ..api import ApiRequest, ApiResponse
@@ -23,6 +22,7 @@ from .accounts import accepts_payments, find_account
 from .common import (
     Echo,
     ElementError,
+    amount_and_date,
     body_elements,
     bool_field,
     dec,
@@ -35,9 +35,7 @@ from .common import (
     new_id,
     ok,
     put_doc,
-    q2,
     render,
-    request_date,
     same_id,
     sort_key,
     stamp,
@@ -131,22 +129,8 @@ def create_payment(req: ApiRequest, element: dict[str, Any]) -> dict[str, Any]:
         account = _account(req, element)
     except ElementError as exc:
         errors.extend(exc.messages)
-    amount = Decimal("0")
-    if element.get("Amount") in (None, ""):
-        errors.append("Amount must be specified for the payment.")
-    else:
-        try:
-            amount = q2(dec(element["Amount"], "Amount"))
-            if amount <= 0:
-                errors.append("Payment amount must be greater than zero.")
-        except ElementError as exc:
-            errors.extend(exc.messages)
-    day = req.clock.now().date()
-    if element.get("Date") not in (None, ""):
-        try:
-            day = request_date(element["Date"], "Date")
-        except ElementError as exc:
-            errors.extend(exc.messages)
+    amount, day = amount_and_date(req, element, errors, missing="Amount must be specified for the payment.",
+                                  not_positive="Payment amount must be greater than zero.")
     reconciled = False
     try:
         reconciled = bool(bool_field(element, "IsReconciled"))

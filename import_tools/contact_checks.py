@@ -15,3 +15,8 @@ def rows_missing(frame: pd.DataFrame, column: str) -> list[int]:
     """Row positions whose ``column`` is empty or blank (e.g. a contact without a Name)."""
     values = frame[column].fillna("").astype(str).str.strip()
     return [int(i) for i in (values == "").to_numpy().nonzero()[0]]
+
+
+def share(part: int, whole: int) -> float:
+    """``part / whole``, and 1.0 for an empty whole (nothing to fail on)."""
+    return part / whole if whole else 1.0

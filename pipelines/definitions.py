@@ -16,7 +16,6 @@ from resources.crm_resource import CrmDatabase
 from resources.xero.settings import XERO_API_BASE_URL, XERO_IDENTITY_BASE_URL
 from resources.xero_resource import XeroResource
 
-
 # Dagster's own run_status_sensor passes its beta `owners` parameter to SensorDefinition and
 # warns about itself; nothing in this project sets owners.
 warnings.filterwarnings("ignore", message="Parameter `owners` of initializer `SensorDefinition")

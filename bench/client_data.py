@@ -1,0 +1,178 @@
+"""Benchmark: Xero contacts transformed and matched against CRM companies, vectorised vs row by row.
+
+    .venv/bin/python -m bench.client_data                      # 1,000,000 x 1,000,000, baseline on 50,000
+    .venv/bin/python -m bench.client_data --rows 100000 --baseline-rows 20000
+
+Measured: wall time of each step of the vectorised path (import_tools: transform, CRM name and
+postcode keys, matching, fuzzy review) on ``--rows`` Xero contacts against ``--crm-rows`` CRM
+companies, and the process's peak resident memory while it runs (sampled from /proc every
+20 ms; the generated input frames are included, since a real run holds them too).
+
+The baseline (bench/client_data_baseline.py, the same rules one row at a time) is too slow to
+run on a million rows, so both implementations run on a smaller, identically generated data set
+(``--baseline-rows`` on each side), their answers are compared, and the baseline's time is
+extrapolated linearly to the full size. Every step is linear in rows (dict and hash-join
+lookups; fuzzy blocks bounded in size), which is what makes the extrapolation fair; the printed
+table says which numbers are measured and which are extrapolated.
+
+Inputs come from bench/client_data_synthetic.py (numpy, seconds); their generation is not timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from bench.client_data_baseline import match_rows, review_rows, transform_rows
+from bench.client_data_synthetic import crm_companies, xero_contacts
+from import_tools.matching import crm_keys, match_contacts, match_summary
+from import_tools.names import name_keys
+from import_tools.review import review_suggestions
+from import_tools.transform import transform_contacts
+
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * _PAGE
+
+
+class PeakMemory:
+    """The highest resident set size seen while the block runs (sampled, plus ru_maxrss at the end)."""
+
+    def __init__(self, every: float = 0.02) -> None:
+        self.every, self.peak, self._stop = every, 0, threading.Event()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.every):
+            self.peak = max(self.peak, rss_bytes())
+
+    def __enter__(self) -> PeakMemory:
+        self.peak = rss_bytes()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, rss_bytes())
+
+
+@dataclass
+class Timings:
+    steps: dict[str, float] = field(default_factory=dict)
+
+    def run(self, name: str, work: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        result = work()
+        self.steps[name] = time.perf_counter() - started
+        return result
+
+    @property
+    def total(self) -> float:
+        return sum(self.steps.values())
+
+
+def vectorised(xero: pd.DataFrame, crm: pd.DataFrame) -> tuple[Timings, dict[str, Any]]:
+    timings = Timings()
+    result = timings.run("transform (zeros, addresses, phones)", lambda: transform_contacts(xero))
+    side = timings.run("CRM keys (names, postcodes)", lambda: crm_keys(crm))
+    keys = timings.run("Xero name keys", lambda: name_keys(result.frame["account_name"]))
+    matches = timings.run("match (reference, number, name, postcode)",
+                          lambda: match_contacts(result.frame, result.contact_numbers, side, keys))
+    review = timings.run("fuzzy review (unmatched only)",
+                         lambda: review_suggestions(result.frame, matches, keys, side))
+    return timings, {"result": result, "matches": matches, "review": review}
+
+
+def baseline(xero: pd.DataFrame, crm: pd.DataFrame) -> tuple[Timings, dict[str, Any]]:
+    timings = Timings()
+    xero_rows = xero.to_dict("records")
+    crm_rows = crm.to_dict("records")
+    rows, repaired = timings.run("transform", lambda: transform_rows(xero_rows))
+    matches = timings.run("match", lambda: match_rows(rows, crm_rows))
+    suggestions = timings.run("fuzzy review", lambda: review_rows(rows, matches, crm_rows))
+    return timings, {"rows": rows, "repaired": repaired, "matches": matches, "suggestions": suggestions}
+
+
+def disagreements(fast: dict[str, Any], slow: dict[str, Any]) -> dict[str, int]:
+    """Cells where the two implementations answer differently (all should be 0)."""
+    frame, matches = fast["result"].frame, fast["matches"]
+    rows = pd.DataFrame(slow["rows"], index=frame.index)
+    checked = ["phone", "billing_street", "billing_postcode", "shipping_street", "shipping_postcode",
+               "shipping_country"]
+    out = {column: int((frame[column] != rows[column]).sum()) for column in checked}
+    kinds = pd.Series([m[0] for m in slow["matches"]], index=frame.index)
+    ids = pd.Series([m[1] if m[1] is not None else -1 for m in slow["matches"]], index=frame.index)
+    out["match"] = int((matches["match"] != kinds).sum())
+    out["crm_id"] = int((matches["crm_id"].fillna(-1).astype("int64") != ids).sum())
+    out["repaired cells"] = abs(len(fast["result"].repairs) - slow["repaired"])
+    out["review suggestions"] = abs(len(fast["review"]) - slow["suggestions"])
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000, help="Xero contacts (1,000,000)")
+    parser.add_argument("--crm-rows", type=int, default=None, help="CRM companies (default: --rows)")
+    parser.add_argument("--baseline-rows", type=int, default=50_000, help="rows each side for the baseline (50,000)")
+    args = parser.parse_args()
+    crm_rows = args.crm_rows or args.rows
+
+    print(f"generating {crm_rows:,} CRM companies and {args.rows:,} Xero contacts ...", flush=True)
+    started = time.perf_counter()
+    crm = crm_companies(crm_rows)
+    xero = xero_contacts(crm, args.rows)
+    print(f"  generated in {time.perf_counter() - started:.1f} s (not timed below)", flush=True)
+
+    with PeakMemory() as memory:
+        timings, fast = vectorised(xero, crm)
+    summary = match_summary(fast["matches"])
+    print(f"\nVectorised, {args.rows:,} Xero contacts x {crm_rows:,} CRM companies (measured):")
+    print("| step | seconds |\n|---|---:|")
+    for step, seconds in timings.steps.items():
+        print(f"| {step} | {seconds:.1f} |")
+    print(f"| **total** | **{timings.total:.1f}** |")
+    print(f"\npeak RSS during the run: {memory.peak / 2**30:.2f} GiB (inputs included); "
+          f"ru_maxrss {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB")
+    print(f"matches: {summary}; repaired cells {len(fast['result'].repairs):,}; "
+          f"issues {len(fast['result'].issues):,}; review suggestions {len(fast['review']):,}; "
+          f"phones parsed {fast['result'].phones_parsed_share:.1%}")
+    del fast
+
+    n = args.baseline_rows
+    print(f"\nbaseline comparison on {n:,} x {n:,} (same generator, smaller) ...", flush=True)
+    small_crm = crm_companies(n, seed=11)
+    small_xero = xero_contacts(small_crm, n, seed=13)
+    fast_timings, fast_small = vectorised(small_xero, small_crm)
+    slow_timings, slow_small = baseline(small_xero, small_crm)
+    scale = args.rows / n
+    print("| step | vectorised, measured | row by row, measured | ratio |\n|---|---:|---:|---:|")
+    pairs = [("transform", "transform (zeros, addresses, phones)"),
+             ("match", ("CRM keys (names, postcodes)", "Xero name keys", "match (reference, number, name, postcode)")),
+             ("fuzzy review", "fuzzy review (unmatched only)")]
+    for slow_step, fast_steps in pairs:
+        names = (fast_steps,) if isinstance(fast_steps, str) else fast_steps
+        fast_seconds = sum(fast_timings.steps[s] for s in names)
+        slow_seconds = slow_timings.steps[slow_step]
+        print(f"| {slow_step} | {fast_seconds:.2f} | {slow_seconds:.2f} | {slow_seconds / fast_seconds:.1f}x |")
+    print(f"| **total** | **{fast_timings.total:.2f}** | **{slow_timings.total:.2f}** | "
+          f"**{slow_timings.total / fast_timings.total:.1f}x** |")
+    print(f"\nanswers that differ between the two (should all be 0): {disagreements(fast_small, slow_small)}")
+    extrapolated = slow_timings.total * scale
+    print(f"\nrow by row at {args.rows:,} (extrapolated linearly, x{scale:g}): {extrapolated:.0f} s; "
+          f"vectorised measured {timings.total:.1f} s: {extrapolated / timings.total:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

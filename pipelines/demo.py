@@ -164,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
 
             runs: list[tuple[str, Any]] = []
             extract = run("extract_xero_contacts")
+            # The original's order: update-import first (existing companies get their Xero
+            # Reference), then the historical import (Xero-only clients become companies).
+            update_import = run("client_update_import", {"update_existing_clients": {"requested_by": "admin"}})
+            client_import = run("client_import", {"import_new_clients": {"requested_by": "admin"}})
             send = run("send_all_live_invoices", {"send_live_documents": {"requested_by": "finance"}})
             settings_ = XeroSettings.from_env()
             api = XeroApi(settings_, DbTokenProvider(engine, settings_, TokenCipher.from_env()))
@@ -193,6 +197,20 @@ def main(argv: list[str] | None = None) -> int:
             + ", ".join(
                 f"{c.check_name} {'passed' if c.passed else 'FAILED'}" for c in extract.get_asset_check_evaluations()
             )
+        )
+    if update_import.success:
+        counts = update_import.output_for_node("update_existing_clients")
+        print(
+            f"  update-import      {counts['updated']} companies got their Xero Reference, "
+            f"{counts['unchanged']} unchanged, "
+            f"{counts['conflicts']} conflicts, {counts['ambiguous']} ambiguous, {counts['unmatched']} unmatched, "
+            f"{counts['repaired_cells']} cells repaired"
+        )
+    if client_import.success:
+        counts = client_import.output_for_node("import_new_clients")
+        print(
+            f"  client import      {counts['created']} companies created with {counts['people_created']} people, "
+            f"{counts['already_in_crm']} already in the CRM"
         )
     if send.success:
         pushed = send.output_for_node("send_live_documents")

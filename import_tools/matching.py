@@ -16,12 +16,15 @@ Everything is joins on keys, so a million rows on each side match in seconds.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
 from import_tools.countries import country_codes
 from import_tools.names import name_keys
-from import_tools.postcodes import WIDTHS, postcode_key
+from import_tools.postcodes import WIDTHS
+from import_tools.series import factorize_pairs
 
 XERO_REFERENCE, CONTACT_NUMBER, NAME, NAME_POSTCODE = "xero_reference", "contact_number", "name", "name_postcode"
 AMBIGUOUS, UNMATCHED = "ambiguous", "unmatched"
@@ -37,16 +40,26 @@ def padded_postcode_keys(postcodes: pd.Series, countries: pd.Series) -> pd.Serie
 
     Postcodes and countries repeat, so each distinct pair is worked out once.
     """
-    pairs = pd.MultiIndex.from_arrays([postcodes.to_numpy(), countries.to_numpy()])
-    codes, uniques = pd.factorize(pairs, sort=False)
-    distinct = pd.DataFrame(list(uniques), columns=["postcode", "country"]).astype("str")
-    key = postcode_key(distinct["postcode"])
-    regions = country_codes(distinct["country"])
-    for region, (width, shortest) in WIDTHS.items():
-        pad = (regions == region) & key.str.fullmatch(rf"\d{{{shortest},{width - 1}}}")
-        if pad.any():
-            key = key.where(~pad, key.str.zfill(width))
-    return pd.Series(key.to_numpy()[codes] if len(postcodes) else [], index=postcodes.index, dtype="str")
+    codes, distinct_postcodes, distinct_countries = factorize_pairs(postcodes.to_numpy(), countries.to_numpy())
+    regions = country_codes(pd.Series(distinct_countries, dtype="str")).tolist()
+    keys = [_padded_key(postcode, region)
+            for postcode, region in zip(pd.Series(distinct_postcodes, dtype="str").tolist(), regions, strict=True)]
+    key = np.array(keys, dtype=object)
+    return pd.Series(key[codes] if len(postcodes) else [], index=postcodes.index, dtype="str")
+
+
+_SPACES = re.compile(r"\s+")
+_ZIP4_KEY = re.compile(r"^(\d{5})-\d{4}$")
+_PADDABLE = {region: re.compile(rf"\d{{{shortest},{width - 1}}}") for region, (width, shortest) in WIDTHS.items()}
+
+
+def _padded_key(postcode: str, region: str) -> str:
+    """``postcode_key`` of one distinct postcode, zero-padded to its country's width."""
+    key = _ZIP4_KEY.sub(r"\1", _SPACES.sub("", postcode.upper()))
+    paddable = _PADDABLE.get(region)
+    if paddable is not None and paddable.fullmatch(key):
+        key = key.zfill(WIDTHS[region][0])
+    return key
 
 
 def crm_keys(crm: pd.DataFrame) -> pd.DataFrame:

@@ -28,6 +28,7 @@ national form starts with the trunk prefix "0", so a number that has no such zer
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -303,13 +304,17 @@ def _shape(formatted: str | None, digits: str) -> tuple[str, int, tuple[tuple[in
     return (prefix + " ", len(digits) - len(national), tuple(separators))
 
 
-def _assemble(national: pd.Series, prefix: str, separators: tuple[tuple[int, str], ...]) -> pd.Series:
-    out = pd.Series(prefix, index=national.index, dtype="str")
-    last = 0
-    for position, separator in separators:
-        out = out + national.str.slice(last, position) + separator
-        last = position
-    return out + national.str.slice(last)
+def _assemble(digits: list[str], strip: int, prefix: str, separators: tuple[tuple[int, str], ...]) -> list[str]:
+    """The shape applied to each number: ``strip`` leading digits dropped, the rest cut at the
+    separators' positions and glued back with them (one format call per number)."""
+    cuts = [strip, *(strip + position for position, _ in separators)]
+    pieces = operator.itemgetter(*(slice(start, end) for start, end in zip(cuts, [*cuts[1:], None], strict=True)))
+    escaped = [text.replace("{", "{{").replace("}", "}}") for text in (prefix, *(sep for _, sep in separators))]
+    template = "{}".join(escaped) + "{}"
+    if len(cuts) == 1:  # itemgetter of one slice returns the piece itself, not a tuple
+        return [template.format(pieces(number)) for number in digits]
+    fill = template.format
+    return [fill(*pieces(number)) for number in digits]
 
 
 def _class_ids(digits: pd.Series, rules: _KeyRules, has_cc: pd.Series) -> tuple[np.ndarray, np.ndarray,
@@ -339,10 +344,12 @@ def _class_ids(digits: pd.Series, rules: _KeyRules, has_cc: pd.Series) -> tuple[
 def international_numbers(country_code: pd.Series, area: pd.Series, number: pd.Series,
                           region: pd.Series) -> pd.Series:
     """``international_reference`` for whole columns; None where a number does not parse."""
-    result = pd.Series(np.full(len(area), None, dtype=object), index=area.index, dtype=object)
+    values = np.full(len(area), None, dtype=object)
+    result = pd.Series(values, index=area.index, dtype=object)
     present = (area != "") | (number != "")
     if not present.any():
         return result
+    present_positions = np.flatnonzero(present.to_numpy(dtype=bool))
     # Work on the rows that have a number only: most contacts have no fax, DDI or office line.
     text = joined(area[present], number[present])
     cc_part, contact_region = country_code[present], region[present]
@@ -365,6 +372,7 @@ def international_numbers(country_code: pd.Series, area: pd.Series, number: pd.S
             fallback |= rows
             continue
         row_digits, row_cc = digits[rows], has_cc[rows]
+        row_positions = present_positions[rows.to_numpy(dtype=bool)]
         codes, first, outside = _class_ids(row_digits, rules, row_cc)
         labels = row_digits.index
         shapes: dict[tuple, int] = {}
@@ -384,8 +392,10 @@ def international_numbers(country_code: pd.Series, area: pd.Series, number: pd.S
             prefix, strip, separators = shape
             if not prefix:
                 continue  # the class does not parse
-            members = row_digits[row_shapes == shape_id]
-            result[members.index] = _assemble(members.str.slice(strip), prefix, separators)
+            in_shape = row_shapes == shape_id
+            assembled = _assemble(row_digits[in_shape].tolist(), strip, prefix, separators)
+            values[row_positions[in_shape]] = np.array(assembled, dtype=object)
+    result = pd.Series(values, index=area.index, dtype=object)
     for row in fallback[fallback].index:
         result[row] = international_reference(country_code[row], area[row], number[row], region[row])
     return result

@@ -14,6 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from import_tools import reports
+from import_tools.series import factorize_pairs
 
 # country -> (digits, fewest digits a stripped code can have)
 WIDTHS = {
@@ -32,9 +33,8 @@ def repair_postcodes(values: pd.Series, regions: pd.Series, column: str) -> tupl
     if not ruled.any():
         return values, reports.combine([], reports.REPAIR_COLUMNS), reports.combine([], reports.ISSUE_COLUMNS)
     pairs = pd.DataFrame({"value": values[ruled], "region": regions[ruled]})
-    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(pairs), sort=False)
-    distinct = pd.DataFrame(list(uniques), columns=["value", "region"])
-    decided = _decide(distinct["value"].astype("str"), distinct["region"].astype("str"))
+    codes, distinct_values, distinct_regions = factorize_pairs(pairs["value"], pairs["region"])
+    decided = _decide(pd.Series(distinct_values, dtype="str"), pd.Series(distinct_regions, dtype="str"))
     new = pd.Series(decided["new"].to_numpy()[codes], index=pairs.index, dtype="str")
     rule = pd.Series(decided["rule"].to_numpy()[codes], index=pairs.index, dtype="str")
     problem = pd.Series(decided["problem"].to_numpy()[codes], index=pairs.index, dtype="str")

@@ -70,9 +70,15 @@ def _empty() -> pd.DataFrame:
 
 
 def _first_word(keys: pd.Series) -> pd.Series:
-    return keys.str.partition(" ")[0]
+    # Plain str methods over the list: pandas' str.partition builds a three-column frame.
+    return pd.Series([key.partition(" ")[0] for key in keys.tolist()], index=keys.index, dtype="str")
 
 
 def _word(keys: pd.Series, position: int) -> pd.Series:
     """The word at ``position`` (negative from the end), "" where the key is shorter."""
-    return keys.str.split(" ").str[position].fillna("")
+    if position == -1:
+        return pd.Series([key.rpartition(" ")[2] for key in keys.tolist()], index=keys.index, dtype="str")
+    low, high = (-position, 0) if position < 0 else (0, position + 1)
+    words = [key.split(" ") for key in keys.tolist()]
+    return pd.Series([w[position] if len(w) >= low and len(w) >= high else "" for w in words],
+                     index=keys.index, dtype="str")

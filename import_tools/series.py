@@ -19,3 +19,17 @@ def map_unique(values: pd.Series, func: Callable[[str], object]) -> pd.Series:
 
 def empty_text(index: pd.Index) -> pd.Series:
     return pd.Series("", index=index, dtype="str")
+
+
+def factorize_pairs(first: pd.Series | np.ndarray, second: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                                                          np.ndarray]:
+    """``pd.factorize`` of (first, second) pairs, in order of first appearance, without building a
+    MultiIndex of tuples: each column is factorized alone and the two codes combined as integers.
+    Returns the codes and the first and second value of each distinct pair."""
+    first_values, second_values = np.asarray(first, dtype=object), np.asarray(second, dtype=object)
+    first_codes, _ = pd.factorize(first_values, sort=False, use_na_sentinel=False)
+    second_codes, _ = pd.factorize(second_values, sort=False, use_na_sentinel=False)
+    combined = first_codes.astype("int64") * (int(second_codes.max(initial=0)) + 1) + second_codes
+    codes, _ = pd.factorize(combined, sort=False)
+    _, where = np.unique(codes, return_index=True)  # the first row of each distinct pair
+    return codes, first_values[where], second_values[where]

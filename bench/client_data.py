@@ -79,6 +79,11 @@ class Timings:
         self.steps[name] = time.perf_counter() - started
         return result
 
+    def keep_best(self, other: Timings) -> None:
+        """Each step's lowest time so far."""
+        for name, seconds in other.steps.items():
+            self.steps[name] = min(self.steps.get(name, seconds), seconds)
+
     @property
     def total(self) -> float:
         return sum(self.steps.values())
@@ -127,6 +132,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000, help="Xero contacts (1,000,000)")
     parser.add_argument("--crm-rows", type=int, default=None, help="CRM companies (default: --rows)")
     parser.add_argument("--baseline-rows", type=int, default=50_000, help="rows each side for the baseline (50,000)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each side in the comparison, best kept (3)")
     parser.add_argument("--baseline-only", action="store_true",
                         help="skip the full-size run: only the --baseline-rows comparison (seconds)")
     args = parser.parse_args()
@@ -137,7 +143,7 @@ def main() -> None:
         warm_xero = xero_contacts(warm_crm, 2_000, seed=7)
         vectorised(warm_xero, warm_crm)
         baseline(warm_xero, warm_crm)
-        compare(args.baseline_rows)
+        compare(args.baseline_rows, args.repeat)
         return
     crm_rows = args.crm_rows or args.rows
 
@@ -162,20 +168,26 @@ def main() -> None:
           f"phones parsed {fast['result'].phones_parsed_share:.1%}")
     del fast
 
-    slow_timings = compare(args.baseline_rows)
+    slow_timings = compare(args.baseline_rows, args.repeat)
     scale = args.rows / args.baseline_rows
     extrapolated = slow_timings.total * scale
     print(f"\nrow by row at {args.rows:,} (extrapolated linearly, x{scale:g}): {extrapolated:.0f} s; "
           f"vectorised measured {timings.total:.1f} s: {extrapolated / timings.total:.1f}x")
 
 
-def compare(n: int) -> Timings:
-    """Both implementations on n x n rows: each step's time, and the answers that differ."""
-    print(f"\nbaseline comparison on {n:,} x {n:,} (same generator, smaller) ...", flush=True)
+def compare(n: int, repeat: int) -> Timings:
+    """Both implementations on n x n rows: each step's best time over ``repeat`` alternating runs
+    (the machine's speed drifts; the best run is the least disturbed one, as timeit reports), and
+    the answers that differ."""
+    print(f"\nbaseline comparison on {n:,} x {n:,} (same generator, smaller; best of {repeat}) ...", flush=True)
     small_crm = crm_companies(n, seed=11)
     small_xero = xero_contacts(small_crm, n, seed=13)
-    fast_timings, fast_small = vectorised(small_xero, small_crm)
-    slow_timings, slow_small = baseline(small_xero, small_crm)
+    fast_timings, slow_timings = Timings(), Timings()
+    for _ in range(repeat):
+        fast_run, fast_small = vectorised(small_xero, small_crm)
+        slow_run, slow_small = baseline(small_xero, small_crm)
+        fast_timings.keep_best(fast_run)
+        slow_timings.keep_best(slow_run)
     print("| step | vectorised, measured | row by row, measured | ratio |\n|---|---:|---:|---:|")
     pairs = [("transform", "transform (zeros, addresses, phones)"),
              ("match", ("CRM keys (names, postcodes)", "Xero name keys", "match (reference, number, name, postcode)")),

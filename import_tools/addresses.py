@@ -9,51 +9,43 @@ there is ever overwritten.
 
 from __future__ import annotations
 
-import pandas as pd
+from collections.abc import Mapping
+
+import numpy as np
 
 from import_tools.columns import ADDRESS_FIELDS, ADDRESS_LINES, address_column
-from import_tools.phones import joined
+from import_tools.series import joined
 
 DEFAULT_SEPARATOR = ", "
 # Xero part -> CRM field suffix (street comes from the joined lines)
 _PARTS = {"City": "city", "Region": "state", "PostalCode": "postcode", "Country": "country"}
 
 
-def join_lines(lines: list[pd.Series], separator: str = DEFAULT_SEPARATOR) -> pd.Series:
+def join_lines(lines: list[np.ndarray], separator: str = DEFAULT_SEPARATOR) -> np.ndarray:
     """The non-empty lines joined with ``separator``, row by row."""
-    if separator == " ":
-        return joined(*lines)
-    out = lines[0]
-    for line in lines[1:]:
-        has_line = line != ""
-        if not has_line.any():
-            continue
-        head = out[has_line]
-        out = out.copy()
-        out[has_line] = head.where(head == "", head + separator) + line[has_line]
-    return out
+    return joined(*lines, separator=separator)
 
 
-def crm_address(frame: pd.DataFrame, address_type: str, side: str, separator: str) -> dict[str, pd.Series]:
-    """One Xero address of the export frame as CRM fields named ``{side}_street`` etc."""
-    fields = {f"{side}_street": join_lines([frame[address_column(address_type, line)] for line in ADDRESS_LINES],
+def crm_address(cells: Mapping[str, np.ndarray], address_type: str, side: str,
+                separator: str) -> dict[str, np.ndarray]:
+    """One Xero address of the export columns (object arrays by name) as CRM fields named
+    ``{side}_street`` etc."""
+    fields = {f"{side}_street": join_lines([cells[address_column(address_type, line)] for line in ADDRESS_LINES],
                                            separator)}
     for part, field in _PARTS.items():
-        fields[f"{side}_{field}"] = frame[address_column(address_type, part)]
+        fields[f"{side}_{field}"] = cells[address_column(address_type, part)]
     return fields
 
 
-def is_empty_address(fields: dict[str, pd.Series], side: str) -> pd.Series:
+def is_empty_address(fields: Mapping[str, np.ndarray], side: str) -> np.ndarray:
     """True where an address has no street, city, state or postcode (a country alone is no address)."""
-    empty = None
+    filled = np.zeros(len(fields[f"{side}_street"]), dtype=bool)
     for field in ("street", "city", "state", "postcode"):
-        blank = fields[f"{side}_{field}"] == ""
-        empty = blank if empty is None else empty & blank
-    assert empty is not None
-    return empty
+        filled |= fields[f"{side}_{field}"] != ""
+    return ~filled
 
 
-def copy_missing_address(fields: dict[str, pd.Series]) -> dict[str, pd.Series]:
+def copy_missing_address(fields: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Billing filled from shipping where billing is empty, and the other way round (B12)."""
     out = dict(fields)
     billing_empty = is_empty_address(fields, "billing")
@@ -66,5 +58,5 @@ def copy_missing_address(fields: dict[str, pd.Series]) -> dict[str, pd.Series]:
             mine, theirs = fields[f"{target}_{field}"], fields[f"{source}_{field}"]
             fill = empty & (mine == "")
             if fill.any():
-                out[f"{target}_{field}"] = mine.where(~fill, theirs)
+                out[f"{target}_{field}"] = np.where(fill, theirs, mine)
     return out

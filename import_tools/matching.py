@@ -85,29 +85,34 @@ def match_contacts(frame: pd.DataFrame, contact_numbers: pd.Series, side: pd.Dat
     candidates = np.full(len(frame), "", dtype=object)
     position = np.arange(len(frame))
 
-    # 1. A company already holding the ContactID.
-    held = side[side["xero_reference"] != ""][["xero_reference", "crm_id"]]
-    refs = pd.DataFrame({"pos": position, "xero_reference": frame["xero_reference"].to_numpy()})
-    hit = refs[refs["xero_reference"] != ""].merge(held, on="xero_reference", how="inner")
-    match[hit["pos"]] = XERO_REFERENCE
-    crm_id[hit["pos"]] = hit["crm_id"]
+    # 1. A company already holding the ContactID (hash lookups: Index.get_indexer).
+    held = side[side["xero_reference"] != ""].drop_duplicates("xero_reference", keep="last")
+    refs = frame["xero_reference"].to_numpy()
+    at = pd.Index(held["xero_reference"].to_numpy()).get_indexer(refs)
+    hit = (at >= 0) & (refs != "")
+    match[hit] = XERO_REFERENCE
+    crm_id[hit] = held["crm_id"].to_numpy()[at[hit]]
 
     # 2. ContactNumber = a CRM id.
-    open_rows = match == UNMATCHED
-    numbers = pd.Series(contact_numbers.to_numpy(), index=position)[open_rows]
-    numbers = numbers[numbers.str.fullmatch(r"\d{1,18}")].astype("int64")
-    known = numbers[numbers.isin(side["crm_id"])]
-    match[known.index] = CONTACT_NUMBER
-    crm_id[known.index] = known.to_numpy()
+    all_numbers = contact_numbers.to_numpy(dtype=object)
+    open_rows = np.flatnonzero((match == UNMATCHED) & (all_numbers != ""))  # most contacts have none
+    numbers = all_numbers[open_rows].tolist()
+    digits = [len(n) <= 18 and n.isdecimal() for n in numbers]  # what int() reads, as \d{1,18} does
+    numeric_rows = open_rows[np.array(digits, dtype=bool)] if len(open_rows) else open_rows
+    values = np.array([int(n) for n, ok in zip(numbers, digits, strict=True) if ok], dtype="int64")
+    known = np.isin(values, side["crm_id"].to_numpy())
+    match[numeric_rows[known]] = CONTACT_NUMBER
+    crm_id[numeric_rows[known]] = values[known]
 
     # 3 and 4. Name key, then postcode among repeated names.
     open_rows = match == UNMATCHED
     key_values = (keys if keys is not None else name_keys(frame["account_name"])).to_numpy()
-    wanted = pd.DataFrame({"pos": position[open_rows], "key": key_values[open_rows]})
-    wanted = wanted[wanted["key"] != ""]
     named = side[side["key"] != ""]
     counts = named.groupby("key", sort=False)["crm_id"].agg(["size", "first"])
-    found = wanted.join(counts, on="key", how="inner")
+    at = counts.index.get_indexer(key_values)
+    wanted = np.flatnonzero(open_rows & (at >= 0) & (key_values != ""))
+    found = pd.DataFrame({"pos": wanted, "key": key_values[wanted], "size": counts["size"].to_numpy()[at[wanted]],
+                          "first": counts["first"].to_numpy()[at[wanted]]})
     single = found[found["size"] == 1]
     match[single["pos"]] = NAME
     crm_id[single["pos"]] = single["first"]

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -40,7 +41,7 @@ from phonenumbers import NumberParseException, PhoneNumberFormat
 from phonenumbers.phonemetadata import PhoneMetadata
 
 from import_tools import reports
-from import_tools.series import map_unique
+from import_tools.series import joined
 
 try:  # the regex parser is private; without it every number is simply parsed row by row
     from re import _constants as _sre
@@ -50,22 +51,9 @@ except ImportError:  # pragma: no cover
 
 # Separators people type between digits; a number made only of digits and these is "simple".
 _SEPARATORS = str.maketrans("", "", " ()-.")
+_CC_SEPARATORS = str.maketrans("", "", " +")
 _NUMBER_TYPES = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "personal_number", "voip",
                  "pager", "uan", "voicemail", "no_international_dialling")
-_FALLBACK = -1  # shape id: parse this row on its own
-
-
-def joined(*parts: pd.Series) -> pd.Series:
-    """The parts as one text, single spaces between the non-empty ones (Xero's CSV convention)."""
-    out = parts[0]
-    for part in parts[1:]:
-        has_part = part != ""
-        if not has_part.any():
-            continue
-        glue = out[has_part].where(out[has_part] == "", out[has_part] + " ")
-        out = out.copy()
-        out[has_part] = glue + part[has_part]
-    return out
 
 
 def international_reference(country_code: str, area: str, number: str, region: str) -> str | None:
@@ -105,12 +93,20 @@ def _region_for_country_code(code: object) -> str:
 
 def phone_regions(country_code: pd.Series, region: pd.Series) -> pd.Series:
     """The region each number belongs to: its country-code part's, else the contact's country."""
-    has_cc = country_code != ""
-    if not has_cc.any():
+    if not (country_code != "").any():
         return region
-    cc_digits = country_code[has_cc].str.translate(str.maketrans("", "", " +"))
-    out = region.copy()
-    out[has_cc] = map_unique(cc_digits, _region_for_country_code).astype("str")
+    regions = _regions_of(country_code.tolist(), region.tolist(), {})
+    return pd.Series(regions, index=region.index, dtype="str")
+
+
+def _regions_of(country_codes: list[str], regions: list[str], known: dict[str, str]) -> list[str]:
+    """``phone_regions`` on lists; ``known`` caches country-code digits -> region."""
+    out = regions.copy()
+    for i, cc in enumerate(country_codes):
+        if cc:
+            digits = cc.translate(_CC_SEPARATORS)
+            found = known.get(digits)
+            out[i] = found if found is not None else known.setdefault(digits, _region_for_country_code(digits))
     return out
 
 
@@ -192,42 +188,65 @@ class _KeyRules:
     international_prefix: re.Pattern[str] | None
     international_prefix_width: int
 
-    def _starts(self, digits: pd.Series, pattern: re.Pattern[str] | None, width: int) -> np.ndarray:
-        """Where ``pattern`` matching at the start of each number ends (0: no match)."""
-        if pattern is None:
-            return np.zeros(len(digits), dtype="int64")
+    def classes(self, digits: list[str], has_cc: list[bool]) -> list[tuple[list[int], bool]]:
+        """The numbers' classes, in order of first appearance: each one's positions, and whether it
+        falls outside the model (an international dialling prefix, or its country code typed
+        without "+"; with fewer than 3 digits phonenumbers also weighs the separators).
 
-        def end(value: object) -> int:
-            found = pattern.match(str(value))
-            return found.end() if found else 0
+        A class is the numbers agreeing on the leading digits their key width covers, their
+        length, where their national prefix ends (twice: the formatted number is read back once
+        more, see international_reference) and whether they had a "+cc" part: phonenumbers treats
+        them all alike. Plain loops with small caches: the patterns only read a few leading digits.
+        """
+        national_end = _match_ends(self.national_prefix, self.national_prefix_width)
+        international_end = _match_ends(self.international_prefix, self.international_prefix_width)
+        before, after, clip, country = self.before, self.after, _LENGTHS - 1, self.country_code
+        # Everything but the key's digits depends on the length and the first few digits only
+        # (both prefixes, the national one read twice, and the country code), so it is worked out
+        # once per such head; a "$" in a prefix pattern makes the whole number the head.
+        whole = any(p is not None and "$" in p.pattern for p in (self.national_prefix, self.international_prefix))
+        head_width = None if whole else max(2 * self.national_prefix_width, self.international_prefix_width,
+                                            len(country))
+        heads: dict[tuple[str, int, bool], tuple[int, int, int, int, bool, bool]] = {}
+        groups: dict[tuple[str, tuple[int, int, int, int, bool, bool]], list[int]] = {}
+        for position, (number, plus) in enumerate(zip(digits, has_cc, strict=True)):
+            length = len(number)
+            head = (number[:head_width], length, plus)
+            rule = heads.get(head)
+            if rule is None:
+                end = national_end(number)
+                again = national_end(number[end:]) if end else 0
+                width = max(before[min(length, clip)], after[min(length, clip)],
+                            end + after[min(max(length - end, 0), clip)],
+                            end + again + after[min(max(length - end - again, 0), clip)])
+                out = length < 3 or (not plus and (international_end(number) > 0 or number.startswith(country)))
+                rule = heads[head] = (width, length, end, again, plus, out)
+            key = (number[:rule[0]], rule)
+            members = groups.get(key)
+            if members is None:
+                groups[key] = [position]
+            else:
+                members.append(position)
+        return [(members, rule[5]) for (_, rule), members in groups.items()]
 
-        # A "$" in the pattern makes the whole number matter, not only its first digits.
-        keys = digits if "$" in pattern.pattern else digits.str.slice(0, width)
-        return map_unique(keys, end).to_numpy(dtype="int64")
 
-    def classify(self, digits: pd.Series, has_cc: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per number: its key width, where its national prefix ends (twice: the formatted number is
-        read back once more, see international_reference), and whether it falls outside the model
-        (an international dialling prefix, or its country code typed without "+")."""
-        lengths = digits.str.len().to_numpy(dtype="int64")
-        ends = self._starts(digits, self.national_prefix, self.national_prefix_width)
-        again = np.zeros(len(digits), dtype="int64")
-        for end in np.unique(ends):
-            at = ends == end
-            again[at] = self._starts(digits[at].str.slice(int(end)), self.national_prefix, self.national_prefix_width)
-        before, after = np.array(self.before), np.array(self.after)
-        clip = _LENGTHS - 1
+def _match_ends(pattern: re.Pattern[str] | None, width: int) -> Callable[[str], int]:
+    """Where ``pattern`` matching at the start of a number ends (0: no match), remembered per the
+    leading ``width`` digits it can read (per whole number when a "$" makes all of it matter)."""
+    if pattern is None:
+        return lambda number: 0
+    whole = "$" in pattern.pattern
+    known: dict[str, int] = {}
 
-        def after_at(offset: np.ndarray) -> np.ndarray:
-            return offset + after[np.minimum(np.maximum(lengths - offset, 0), clip)]
+    def end(number: str) -> int:
+        key = number if whole else number[:width]
+        found = known.get(key)
+        if found is None:
+            matched = pattern.match(key)
+            found = known[key] = matched.end() if matched else 0
+        return found
 
-        width = np.maximum.reduce([before[np.minimum(lengths, clip)], after_at(np.zeros_like(ends)), after_at(ends),
-                                   after_at(ends + again)])
-        national = ~has_cc.to_numpy(dtype=bool)
-        outside = national & (self._starts(digits, self.international_prefix, self.international_prefix_width) > 0)
-        outside |= national & digits.str.startswith(self.country_code).to_numpy(dtype=bool)
-        outside |= lengths < 3  # with fewer digits, phonenumbers also weighs the separators
-        return width, ends * 32 + np.minimum(again, 31), outside
+    return end
 
 
 def _length_range(pattern: str) -> tuple[int, int]:
@@ -317,88 +336,61 @@ def _assemble(digits: list[str], strip: int, prefix: str, separators: tuple[tupl
     return [fill(*pieces(number)) for number in digits]
 
 
-def _class_ids(digits: pd.Series, rules: _KeyRules, has_cc: pd.Series) -> tuple[np.ndarray, np.ndarray,
-                                                                                 np.ndarray]:
-    """Per number the id of its class, one row per class, and the numbers outside the model.
-
-    A class is the numbers agreeing on the leading digits their key width covers, their length,
-    where their national prefix ends and whether they had a "+cc" part: phonenumbers treats them
-    all alike.
-    """
-    widths, ends, outside = rules.classify(digits, has_cc)
-    prefix_codes = np.empty(len(digits), dtype="int64")
-    offset = 0
-    for width in np.unique(widths):
-        at = widths == width
-        codes, uniques = pd.factorize(digits[at].str.slice(0, int(width)), sort=False)
-        prefix_codes[at] = codes + offset
-        offset += len(uniques)
-    lengths = np.minimum(digits.str.len().to_numpy(dtype="int64"), 2047)
-    flags = has_cc.to_numpy(dtype="int64") * 2 + outside
-    combined = ((prefix_codes * 2048 + lengths) * 1024 + np.minimum(ends, 1023)) * 4 + flags
-    codes, _ = pd.factorize(combined, sort=False)
-    _, first = np.unique(codes, return_index=True)  # the first row of each class
-    return codes, first, outside
-
-
 def international_numbers(country_code: pd.Series, area: pd.Series, number: pd.Series,
                           region: pd.Series) -> pd.Series:
     """``international_reference`` for whole columns; None where a number does not parse."""
-    values = np.full(len(area), None, dtype=object)
-    result = pd.Series(values, index=area.index, dtype=object)
-    present = (area != "") | (number != "")
-    if not present.any():
-        return result
-    present_positions = np.flatnonzero(present.to_numpy(dtype=bool))
-    # Work on the rows that have a number only: most contacts have no fax, DDI or office line.
-    text = joined(area[present], number[present])
-    cc_part, contact_region = country_code[present], region[present]
-    digits = text.str.translate(_SEPARATORS)
-    simple = digits.str.isdigit() & digits.str.isascii()
-    cc_digits = cc_part.str.translate(str.maketrans("", "", " +"))
-    has_cc = cc_part != ""
-    simple &= ~has_cc | (cc_digits.str.isdigit() & cc_digits.str.isascii())
-    # The region that reads each number: its country code's own, else the contact's country.
-    parse_region = contact_region.copy()
-    if has_cc.any():
-        parse_region[has_cc] = map_unique(cc_digits[has_cc], _region_for_country_code).astype("str")
-    fallback = ~simple
-    for code in pd.unique(parse_region[simple]):
-        rows = simple & (parse_region == code)
-        if not code:
-            continue  # no country and no "+": phonenumbers cannot place it either
-        rules = key_rules(code)
-        if rules is None:
-            fallback |= rows
+    values = international_texts(*(column.tolist() for column in (country_code, area, number, region)))
+    return pd.Series(values, index=area.index, dtype=object)
+
+
+def international_texts(ccs: list[str], areas: list[str], numbers: list[str], regions: list[str]) -> list[str | None]:
+    """``international_numbers`` on plain lists, one entry per row."""
+    values: list[str | None] = [None] * len(areas)
+    fallback: list[int] = []  # rows parsed on their own
+    by_region: dict[str, list[int]] = {}  # simple numbers by the region that reads them
+    digits: dict[int, str] = {}
+    known: dict[str, str] = {}
+    for row, (cc, area_part, number_part) in enumerate(zip(ccs, areas, numbers, strict=True)):
+        if not area_part and not number_part:
+            continue  # most contacts have no fax, DDI or office line
+        text = (area_part + number_part).replace(" ", "")
+        if not text.isdigit():
+            text = text.translate(_SEPARATORS)
+        cc_digits = cc.translate(_CC_SEPARATORS) if cc else ""
+        if not (text.isdigit() and text.isascii()) or (cc and not (cc_digits.isdigit() and cc_digits.isascii())):
+            fallback.append(row)
             continue
-        row_digits, row_cc = digits[rows], has_cc[rows]
-        row_positions = present_positions[rows.to_numpy(dtype=bool)]
-        codes, first, outside = _class_ids(row_digits, rules, row_cc)
-        labels = row_digits.index
-        shapes: dict[tuple, int] = {}
-        shape_of_class = np.empty(len(first), dtype="int64")
-        for class_id, position in enumerate(first):
-            label = labels[position]
-            sample = row_digits.iat[position]
-            if outside[position]:
-                shape_of_class[class_id] = _FALLBACK
-                continue
-            formatted = international_reference(cc_part[label], area[label], number[label], region[label])
-            shape = _shape(formatted, sample)
-            shape_of_class[class_id] = _FALLBACK if shape is None else shapes.setdefault(shape, len(shapes))
-        row_shapes = shape_of_class[codes]
-        fallback[labels[row_shapes == _FALLBACK]] = True
-        for shape, shape_id in shapes.items():
-            prefix, strip, separators = shape
+        # The region that reads the number: its country code's own, else the contact's country.
+        own = (known.get(cc_digits) or known.setdefault(cc_digits, _region_for_country_code(cc_digits))) if cc \
+            else regions[row]
+        if own:  # no country and no "+": phonenumbers cannot place it either
+            digits[row] = text
+            by_region.setdefault(own, []).append(row)
+    for own, rows in by_region.items():
+        rules = key_rules(own)
+        if rules is None:
+            fallback.extend(rows)
+            continue
+        row_digits = [digits[row] for row in rows]
+        shapes: dict[tuple[str, int, tuple[tuple[int, str], ...]], list[int]] = {}
+        for positions, outside in rules.classes(row_digits, [ccs[row] != "" for row in rows]):
+            # One representative per class goes through phonenumbers; its shape fits the class.
+            row = rows[positions[0]]
+            shape = None if outside else _shape(
+                international_reference(ccs[row], areas[row], numbers[row], regions[row]), row_digits[positions[0]])
+            if shape is None:
+                fallback.extend(rows[position] for position in positions)
+            else:
+                shapes.setdefault(shape, []).extend(positions)
+        for (prefix, strip, separators), positions in shapes.items():
             if not prefix:
-                continue  # the class does not parse
-            in_shape = row_shapes == shape_id
-            assembled = _assemble(row_digits[in_shape].tolist(), strip, prefix, separators)
-            values[row_positions[in_shape]] = np.array(assembled, dtype=object)
-    result = pd.Series(values, index=area.index, dtype=object)
-    for row in fallback[fallback].index:
-        result[row] = international_reference(country_code[row], area[row], number[row], region[row])
-    return result
+                continue  # the class does not parse: None
+            assembled = _assemble([row_digits[position] for position in positions], strip, prefix, separators)
+            for position, formatted in zip(positions, assembled, strict=True):
+                values[rows[position]] = formatted
+    for row in fallback:
+        values[row] = international_reference(ccs[row], areas[row], numbers[row], regions[row])
+    return values
 
 
 @dataclass
@@ -409,26 +401,26 @@ class PhoneResult:
     issues: pd.DataFrame
 
 
-def format_phones(country_code: pd.Series, area: pd.Series, number: pd.Series, region: pd.Series,
-                  column: str | pd.Series) -> PhoneResult:
-    """The phone column of the CRM frame, with unparseable numbers kept as text and reported."""
+def format_phones(country_code: np.ndarray, area: np.ndarray, number: np.ndarray, region: np.ndarray,
+                  column: str | np.ndarray, rows: pd.Index) -> PhoneResult:
+    """The phone column of the CRM frame, with unparseable numbers kept as text and reported. The
+    parts are object arrays in the order of ``rows`` (the row labels reports quote)."""
     present = (country_code != "") | (area != "") | (number != "")
-    formatted = international_numbers(country_code, area, number, region)
-    parsed = formatted.notna() & present
-    phone = pd.Series("", index=area.index, dtype="str")
-    phone[parsed] = formatted[parsed].astype("str")
+    texts = international_texts(country_code.tolist(), area.tolist(), number.tolist(), region.tolist())
+    parsed = np.array([text is not None for text in texts], dtype=bool)
+    phone = np.array([text or "" for text in texts], dtype=object)
     bad = present & ~parsed
     # Kept as typed, never dropped; a country code part keeps its "+", so the text reads the same
     # way when it comes back (without it, "44 020" would read as a national number).
-    cc = country_code[bad]
-    cc = cc.where((cc == "") | cc.str.startswith("+"), "+" + cc)
+    cc = np.array([c if not c or c.startswith("+") else "+" + c for c in country_code[bad].tolist()], dtype=object)
     text = joined(cc, area[bad], number[bad])
     phone[bad] = text
     problem = np.where(region[bad] == "", "does not parse as a phone number (country unknown); kept as typed",
                        "does not parse as a phone number; kept as typed")
-    columns = column[bad] if isinstance(column, pd.Series) else column
-    return PhoneResult(phone=phone, parsed=parsed, present=present,
-                       issues=reports.issues(text.index, columns, text, pd.Series(problem)))
+    columns = column[bad] if isinstance(column, np.ndarray) else column
+    return PhoneResult(phone=pd.Series(phone, index=rows, dtype="str"), parsed=pd.Series(parsed, index=rows),
+                       present=pd.Series(present, index=rows),
+                       issues=reports.issues(rows[bad], columns, text, problem))
 
 
 def restore_trunk_prefixes(country_code: pd.Series, area: pd.Series, number: pd.Series,
@@ -439,42 +431,51 @@ def restore_trunk_prefixes(country_code: pd.Series, area: pd.Series, number: pd.
     the contact's address says), else the contact's. Returns the new area and number columns and
     the rule applied per changed row ("" if none).
     """
-    unchanged = pd.Series("", index=area.index, dtype="str")
-    region = phone_regions(country_code, region)
-    first = area.where(area != "", number)
-    # Only a zero is a digit a spreadsheet strips; a US "1" never leads a stored number.
-    maybe = (first != "") & (map_unique(region, _trunk_prefix) == "0")
-    if not maybe.any():
-        return area, number, unchanged
-    lacking = ~first[maybe].str.startswith(("0", "+"))
-    rows = lacking[lacking].index
-    digits = (area[rows] + number[rows]).str.translate(_SEPARATORS)
-    digits = digits[digits.str.isdigit() & digits.str.isascii()]
-    restore = pd.Series(False, index=digits.index)
-    row_regions = region[digits.index]
-    for code in pd.unique(row_regions):
-        members = digits[row_regions == code]
-        rules = key_rules(code, validity=True)
-        if rules is None:
-            restore[members.index] = [_lost_trunk_zero(d, code) for d in members]
-            continue
-        codes, first_rows, outside = _class_ids(members, rules, pd.Series(False, index=members.index))
-        decided = np.array([None if outside[p] else _lost_trunk_zero(members.iat[p], code) for p in first_rows],
-                           dtype=object)
-        per_row = decided[codes]
-        alone = np.array([d is None for d in per_row], dtype=bool)
-        per_row[alone] = [_lost_trunk_zero(d, code) for d in members[alone]]  # parsed one by one
-        restore[members.index] = per_row.astype(bool)
-    fixed = restore[restore].index
-    if not len(fixed):
-        return area, number, unchanged
-    in_area = area[fixed] != ""
-    new_area, new_number = area.copy(), number.copy()
-    new_area[fixed[in_area]] = "0" + area[fixed[in_area]]
-    new_number[fixed[~in_area]] = "0" + number[fixed[~in_area]]
-    rule = unchanged.copy()
-    rule[fixed] = region[fixed] + " numbers start with trunk prefix 0 (phonenumbers national format)"
+    new_areas, new_numbers, rules = restored_trunk_prefixes(
+        country_code.tolist(), area.tolist(), number.tolist(), region.tolist())
+    new_area, new_number, rule = (pd.Series(values, index=area.index, dtype="str")
+                                  for values in (new_areas, new_numbers, rules))
     return new_area, new_number, rule
+
+
+def restored_trunk_prefixes(ccs: list[str], areas: list[str], numbers: list[str],
+                            contact_regions: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """``restore_trunk_prefixes`` on plain lists: new areas, new numbers, rules."""
+    regions = _regions_of(ccs, contact_regions, {})
+    by_region: dict[str, list[int]] = {}
+    digits: dict[int, str] = {}
+    for row, (area_part, number_part, own) in enumerate(zip(areas, numbers, regions, strict=True)):
+        first = area_part or number_part
+        # Only a zero is a digit a spreadsheet strips; a US "1" never leads a stored number.
+        if not first or first.startswith(("0", "+")) or _trunk_prefix(own) != "0":
+            continue
+        text = (area_part + number_part).translate(_SEPARATORS)
+        if text.isdigit() and text.isascii():
+            digits[row] = text
+            by_region.setdefault(own, []).append(row)
+    fixed: list[int] = []
+    for own, rows in by_region.items():
+        members = [digits[row] for row in rows]
+        rules = key_rules(own, validity=True)
+        if rules is None:
+            fixed.extend(row for row, text in zip(rows, members, strict=True) if _lost_trunk_zero(text, own))
+            continue
+        for positions, outside in rules.classes(members, [False] * len(members)):
+            if outside:  # parsed one by one
+                fixed.extend(rows[position] for position in positions if _lost_trunk_zero(members[position], own))
+            elif _lost_trunk_zero(members[positions[0]], own):
+                fixed.extend(rows[position] for position in positions)
+    rules_applied = [""] * len(areas)
+    if not fixed:
+        return areas, numbers, rules_applied
+    new_areas, new_numbers = areas.copy(), numbers.copy()
+    for row in fixed:
+        if areas[row]:
+            new_areas[row] = "0" + areas[row]
+        else:
+            new_numbers[row] = "0" + numbers[row]
+        rules_applied[row] = f"{regions[row]} numbers start with trunk prefix 0 (phonenumbers national format)"
+    return new_areas, new_numbers, rules_applied
 
 
 def _lost_trunk_zero(digits: str, region: str) -> bool:
@@ -487,14 +488,6 @@ def _lost_trunk_zero(digits: str, region: str) -> bool:
         return False  # a country code inside, or not a real number: not ours to change
     national = re.sub(r"\D", "", phonenumbers.format_number(parsed, PhoneNumberFormat.NATIONAL))
     return national == "0" + digits  # not so for numbers without a trunk prefix (AU 1300 numbers)
-
-
-def _with(values: pd.Series, changes: dict[object, str]) -> pd.Series:
-    if not changes:
-        return values
-    out = values.copy()
-    out[list(changes)] = list(changes.values())
-    return out
 
 
 @lru_cache(maxsize=512)

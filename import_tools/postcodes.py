@@ -11,63 +11,64 @@ left alone and reported as an issue.
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pandas as pd
 
 from import_tools import reports
-from import_tools.series import factorize_pairs
 
 # country -> (digits, fewest digits a stripped code can have)
 WIDTHS = {
     "US": (5, 3), "AU": (4, 3), "NZ": (4, 3), "DE": (5, 4), "FR": (5, 4), "ES": (5, 4), "IT": (5, 3),
 }
-_ZIP4 = r"^\d{1,4}-\d{4}$"
 
 
-def repair_postcodes(values: pd.Series, regions: pd.Series, column: str) -> tuple[pd.Series, pd.DataFrame,
-                                                                                      pd.DataFrame]:
-    """Postcodes with stripped zeros restored; also the repairs and the issues found.
+def repair_postcodes(values: np.ndarray, regions: np.ndarray, rows: pd.Index,
+                     column: str) -> tuple[np.ndarray, pd.DataFrame, pd.DataFrame]:
+    """Postcodes (an object array) with stripped zeros restored; also the repairs and the issues
+    found, quoting ``rows`` (the row labels of the values).
 
     Postcodes repeat (a city's few codes), so each distinct (postcode, country) is decided once.
     """
-    ruled = regions.isin(list(WIDTHS)) & (values != "")
-    if not ruled.any():
-        return values, reports.combine([], reports.REPAIR_COLUMNS), reports.combine([], reports.ISSUE_COLUMNS)
-    pairs = pd.DataFrame({"value": values[ruled], "region": regions[ruled]})
-    codes, distinct_values, distinct_regions = factorize_pairs(pairs["value"], pairs["region"])
-    decided = _decide(pd.Series(distinct_values, dtype="str"), pd.Series(distinct_regions, dtype="str"))
-    new = pd.Series(decided["new"].to_numpy()[codes], index=pairs.index, dtype="str")
-    rule = pd.Series(decided["rule"].to_numpy()[codes], index=pairs.index, dtype="str")
-    problem = pd.Series(decided["problem"].to_numpy()[codes], index=pairs.index, dtype="str")
-    changed = new != pairs["value"]
+    ruled = np.flatnonzero(np.isin(regions, list(WIDTHS)) & (values != ""))
     out = values.copy()
-    out[changed[changed].index] = new[changed]
-    flagged = problem != ""
-    return (out,
-            reports.repairs(pairs.index[changed], column, pairs["value"][changed], new[changed], rule[changed]),
-            reports.issues(pairs.index[flagged], column, pairs["value"][flagged], problem[flagged]))
+    changed: list[int] = []
+    rules: list[str] = []
+    flagged: list[int] = []
+    problems: list[str] = []
+    decided: dict[tuple[str, str], tuple[str, str, str]] = {}
+    for row, value, region in zip(ruled.tolist(), values[ruled].tolist(), regions[ruled].tolist(), strict=True):
+        decision = decided.get((value, region))
+        if decision is None:
+            decision = decided[(value, region)] = _decide(value, region)
+        new, rule, problem = decision
+        if new != value:
+            out[row] = new
+            changed.append(row)
+            rules.append(rule)
+        if problem:
+            flagged.append(row)
+            problems.append(problem)
+    return (out, reports.repairs(rows[changed], column, values[changed], out[changed], rules),
+            reports.issues(rows[flagged], column, values[flagged], problems))
 
 
-def _decide(values: pd.Series, regions: pd.Series) -> pd.DataFrame:
-    """For distinct (postcode, country) pairs: the repaired value, the rule, or the problem."""
-    new = values.copy()
-    rule = pd.Series("", index=values.index, dtype="str")
-    problem = pd.Series("", index=values.index, dtype="str")
-    digits = values.str.isdigit() & values.str.isascii()
-    lengths = values.str.len()
-    for region, (width, shortest) in WIDTHS.items():
-        in_region = regions == region
-        if not in_region.any():
-            continue
-        pad = in_region & digits & (lengths >= shortest) & (lengths < width)
-        new[pad] = values[pad].str.zfill(width)
-        rule[pad] = f"{region} postcodes have {width} digits: leading zeros restored"
-        if region == "US":  # ZIP+4: the ZIP part has 5 digits, the "-dddd" stays
-            zip4 = in_region & values.str.fullmatch(_ZIP4) & (values.str.find("-") >= shortest)
-            new[zip4] = values[zip4].str.zfill(10)
-            rule[zip4] = "US ZIP+4: the ZIP part has 5 digits, leading zeros restored"
-        short = in_region & digits & (lengths < shortest)
-        problem[short] = f"too short for a {region} postcode ({width} digits); left as is"
-    return pd.DataFrame({"new": new, "rule": rule, "problem": problem})
+_ZIP4 = re.compile(r"\d{1,4}-\d{4}")
+
+
+def _decide(value: str, region: str) -> tuple[str, str, str]:
+    """For one (postcode, country): the repaired value, the rule applied, or the problem seen."""
+    width, shortest = WIDTHS[region]
+    if value.isdigit() and value.isascii():
+        if shortest <= len(value) < width:
+            return value.zfill(width), f"{region} postcodes have {width} digits: leading zeros restored", ""
+        if len(value) < shortest:
+            return value, "", f"too short for a {region} postcode ({width} digits); left as is"
+    elif region == "US" and _ZIP4.fullmatch(value) and value.find("-") >= shortest:
+        # ZIP+4: the ZIP part has 5 digits, the "-dddd" stays
+        return value.zfill(10), "US ZIP+4: the ZIP part has 5 digits, leading zeros restored", ""
+    return value, "", ""
 
 
 def postcode_key(values: pd.Series) -> pd.Series:

@@ -6,29 +6,35 @@ each step found, and a CSV of them opens in Excel next to the source file.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 REPAIR_COLUMNS = ["row", "column", "old", "new", "rule"]
 ISSUE_COLUMNS = ["row", "column", "value", "problem"]
 
 
-def _values(value: str | pd.Series) -> object:
-    return value.to_numpy() if isinstance(value, pd.Series) else value
+Cells = pd.Series | np.ndarray | list[str]
 
 
-def repairs(rows: pd.Index, column: str | pd.Series, old: pd.Series, new: pd.Series,
-            rule: str | pd.Series) -> pd.DataFrame:
-    """One repair row per changed cell (``old`` and ``new`` indexed by ``rows``)."""
+def _values(value: str | Cells) -> object:
+    if isinstance(value, str):
+        return value
+    return value.to_numpy() if isinstance(value, pd.Series) else np.asarray(value, dtype=object)
+
+
+def repairs(rows: pd.Index, column: str | Cells, old: Cells, new: Cells, rule: str | Cells) -> pd.DataFrame:
+    """One repair row per changed cell (``old``, ``new`` and any per-cell ``column`` or ``rule`` in
+    the order of ``rows``)."""
     return pd.DataFrame({
-        "row": rows.to_numpy(), "column": _values(column), "old": old.to_numpy(), "new": new.to_numpy(),
+        "row": rows.to_numpy(), "column": _values(column), "old": _values(old), "new": _values(new),
         "rule": _values(rule),
     }, columns=REPAIR_COLUMNS)
 
 
-def issues(rows: pd.Index, column: str | pd.Series, value: pd.Series, problem: str | pd.Series) -> pd.DataFrame:
+def issues(rows: pd.Index, column: str | Cells, value: Cells, problem: str | Cells) -> pd.DataFrame:
     """One issue row per cell that was kept but needs a person's eye."""
     return pd.DataFrame({
-        "row": rows.to_numpy(), "column": _values(column), "value": value.to_numpy(),
+        "row": rows.to_numpy(), "column": _values(column), "value": _values(value),
         "problem": _values(problem),
     }, columns=ISSUE_COLUMNS)
 

@@ -4,7 +4,8 @@ Scores are rapidfuzz's order-sensitive ``fuzz.ratio`` on the name keys (so "Smit
 does not pass for "Hamilton Smith", data-formats.md section 6), 0-100. Candidates are only
 compared within a block of names sharing the key's first word; a block of more than 50 CRM
 companies (a common surname in a big CRM) is split by the last word too, then by the
-second-last, then the second. The candidate pairs are made with one join and scored in one
+second-last, then the second. Blocks are integer codes (pandas factorize), the candidate
+pairs are cut from the CRM side sorted by block, and all pairs are scored in one
 rapidfuzz call (``cpdist``, native and multi-threaded), so a million rows take seconds. A
 misspelt first word (or, in a split block, a misspelt splitting word) gets no suggestion,
 which a reviewer loses little by.
@@ -28,38 +29,58 @@ def review_suggestions(frame: pd.DataFrame, matches: pd.DataFrame, keys: pd.Seri
                        score_cutoff: float = DEFAULT_CUTOFF, limit: int = DEFAULT_LIMIT) -> pd.DataFrame:
     """Up to ``limit`` CRM companies per unmatched row scoring at least ``score_cutoff``."""
     unmatched = (matches["match"] == UNMATCHED).to_numpy() & (keys != "").to_numpy()
-    queries = pd.DataFrame({"pos": np.flatnonzero(unmatched), "key": keys.to_numpy()[unmatched]})
-    choices = side.loc[side["key"] != "", ["crm_id", "key", "account_name"]].reset_index(drop=True)
-    if not len(queries) or not len(choices):
+    positions = np.flatnonzero(unmatched)
+    query_keys = keys.to_numpy()[positions].tolist()
+    query_firsts = [key.partition(" ")[0] for key in query_keys]
+    wanted = set(query_firsts)
+    # Only the CRM companies in a block some query is in (a blank key's "" is in no block).
+    crm_keys = side["key"].tolist()
+    crm_firsts = [key.partition(" ")[0] for key in crm_keys]
+    choice_rows = np.flatnonzero(pd.Index(crm_firsts, dtype=object).isin(list(wanted)))
+    if not query_keys or not len(choice_rows):
         return _empty()
-    queries["block"] = _first_word(queries["key"])
-    choices["block"] = _first_word(choices["key"])
-    choices = choices[choices["block"].isin(queries["block"])].reset_index(drop=True)
+    # Every name, queries then choices, with its block as an integer code.
+    names = np.array(query_keys + [crm_keys[row] for row in choice_rows.tolist()], dtype=object)
+    blocks = pd.factorize(np.array(query_firsts + [crm_firsts[row] for row in choice_rows.tolist()],
+                                   dtype=object))[0].astype("int64")
+    queries = len(query_keys)
     for word in (-1, -2, 1):
-        sizes = choices["block"].value_counts()
-        large = sizes[sizes > LARGE_BLOCK].index
-        if not len(large):
+        sizes = np.bincount(blocks[queries:], minlength=int(blocks.max()) + 1)  # only CRM companies count
+        split = np.flatnonzero(sizes[blocks] > LARGE_BLOCK)
+        if not len(split):
             break
-        for table in (queries, choices):
-            split = table["block"].isin(large)
-            if split.any():
-                table.loc[split, "block"] = table.loc[split, "block"] + "|" + _word(table.loc[split, "key"], word)
-    pairs = queries.merge(choices, on="block", suffixes=("", "_crm"))
-    if not len(pairs):
+        words = np.zeros(len(blocks), dtype="int64")  # 0: not split; else 1 + the word's code
+        words[split] = pd.factorize(np.array(_words(names[split].tolist(), word), dtype=object))[0] + 1
+        blocks = pd.factorize(blocks * (int(words.max()) + 1) + words)[0].astype("int64")
+    # The pairs: each query with every CRM company in its block (blocks sorted, then sliced).
+    choice_blocks = blocks[queries:]
+    order = np.argsort(choice_blocks, kind="stable")
+    sorted_blocks = choice_blocks[order]
+    starts = np.searchsorted(sorted_blocks, blocks[:queries], side="left")
+    counts = np.searchsorted(sorted_blocks, blocks[:queries], side="right") - starts
+    if not counts.sum():
         return _empty()
-    scores = process.cpdist(pairs["key"].tolist(), pairs["key_crm"].tolist(), scorer=fuzz.ratio,
+    pair_queries = np.repeat(np.arange(queries), counts)
+    within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    pair_choices = order[np.repeat(starts, counts) + within]
+    scores = process.cpdist(names[pair_queries], names[queries + pair_choices], scorer=fuzz.ratio,
                             score_cutoff=score_cutoff, dtype=np.uint8, workers=-1)
-    kept = pairs.loc[scores > 0, ["pos", "crm_id", "account_name"]].assign(score=scores[scores > 0].astype(int))
-    if not len(kept):
+    passed = np.flatnonzero(scores > 0)
+    if not len(passed):
         return _empty()
+    crm_rows = choice_rows[pair_choices[passed]]
+    kept = pd.DataFrame({"pos": positions[pair_queries[passed]],
+                         "crm_id": side["crm_id"].to_numpy()[crm_rows],
+                         "account_name": side["account_name"].to_numpy()[crm_rows],
+                         "score": scores[passed].astype(int)})
     kept = kept.sort_values(["pos", "score", "crm_id"], ascending=[True, False, True], kind="stable")
     kept["rank"] = kept.groupby("pos", sort=False).cumcount() + 1
     kept = kept[kept["rank"] <= limit]
-    positions = kept["pos"].to_numpy()
+    at = kept["pos"].to_numpy()
     return pd.DataFrame({
-        "row": frame.index.to_numpy()[positions],
-        "xero_reference": frame["xero_reference"].to_numpy()[positions],
-        "account_name": frame["account_name"].to_numpy()[positions],
+        "row": frame.index.to_numpy()[at],
+        "xero_reference": frame["xero_reference"].to_numpy()[at],
+        "account_name": frame["account_name"].to_numpy()[at],
         "crm_id": kept["crm_id"].to_numpy(), "crm_account_name": kept["account_name"].to_numpy(),
         "score": kept["score"].to_numpy(), "rank": kept["rank"].to_numpy(),
     }, columns=REVIEW_COLUMNS)
@@ -69,16 +90,13 @@ def _empty() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in REVIEW_COLUMNS})
 
 
-def _first_word(keys: pd.Series) -> pd.Series:
-    # Plain str methods over the list: pandas' str.partition builds a three-column frame.
-    return pd.Series([key.partition(" ")[0] for key in keys.tolist()], index=keys.index, dtype="str")
+def _words(keys: list[str], position: int) -> list[str]:
+    """The word at ``position`` of each key (negative from the end), "" where the key is shorter."""
+    if position == -1:  # the common case, without a list per key
+        return [key.rpartition(" ")[2] for key in keys]
+    return [_word(key, position) for key in keys]
 
 
-def _word(keys: pd.Series, position: int) -> pd.Series:
-    """The word at ``position`` (negative from the end), "" where the key is shorter."""
-    if position == -1:
-        return pd.Series([key.rpartition(" ")[2] for key in keys.tolist()], index=keys.index, dtype="str")
-    low, high = (-position, 0) if position < 0 else (0, position + 1)
-    words = [key.split(" ") for key in keys.tolist()]
-    return pd.Series([w[position] if len(w) >= low and len(w) >= high else "" for w in words],
-                     index=keys.index, dtype="str")
+def _word(key: str, position: int) -> str:
+    words = key.split(" ")
+    return words[position] if -len(words) <= position < len(words) else ""

@@ -17,6 +17,20 @@ def map_unique(values: pd.Series, func: Callable[[str], object]) -> pd.Series:
     return pd.Series(mapped[codes] if len(values) else mapped[:0], index=values.index, dtype=object)
 
 
+def joined(*parts: np.ndarray, separator: str = " ") -> np.ndarray:
+    """Row by row, the non-empty parts as one text with ``separator`` between them. Parts are
+    object arrays of text: numpy compares and concatenates them without pandas' per-call costs."""
+    out = parts[0]
+    for part in parts[1:]:
+        has_part = part != ""
+        if not has_part.any():
+            continue
+        head = out[has_part]
+        out = out.copy()
+        out[has_part] = np.where(head == "", part[has_part], head + separator + part[has_part])
+    return out
+
+
 def empty_text(index: pd.Index) -> pd.Series:
     return pd.Series("", index=index, dtype="str")
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from import_tools import reports
@@ -27,7 +28,7 @@ from import_tools.columns import (
     phone_column,
 )
 from import_tools.countries import country_code, country_codes
-from import_tools.phones import format_phones, restore_trunk_prefixes
+from import_tools.phones import format_phones, restored_trunk_prefixes
 from import_tools.postcodes import repair_postcodes
 
 DEFAULT_PHONE_TYPES = ("DEFAULT", "OFFICE", "DDI", "MOBILE")
@@ -72,113 +73,122 @@ class TransformResult:
 
 
 def transform_contacts(export: pd.DataFrame, options: TransformOptions | None = None) -> TransformResult:
-    """The CRM import frame for an export frame, with repairs and issues reported."""
+    """The CRM import frame for an export frame, with repairs and issues reported.
+
+    The work is done on the columns as object arrays (numpy compares, selects and concatenates
+    them without pandas' per-call costs; rules that need Python per value run over plain lists
+    with caches), and only the results become frames again.
+    """
     options = options or TransformOptions()
     if not export.index.is_unique:
         raise ValueError("the export frame's index must be unique: reports and errors quote it as the row")
-    repaired = export.copy(deep=False)  # copy-on-write: repaired columns are replaced, never edited in place
+    rows = export.index
+    cells = {column: export[column].to_numpy(dtype=object) for column in export.columns}  # replaced, never edited
     found_repairs: list[pd.DataFrame] = []
     found_issues: list[pd.DataFrame] = []
 
     regions = _regions(export, options)
     for kind in ADDRESS_PREFIXES:
         column = address_column(kind, "PostalCode")
-        fixed, repairs_found, issues_found = repair_postcodes(repaired[column], regions[kind], column)
-        repaired[column] = fixed
+        cells[column], repairs_found, issues_found = repair_postcodes(cells[column], regions[kind], rows, column)
         found_repairs.append(repairs_found)
         found_issues.append(issues_found)
 
     for kind in PHONE_PREFIXES:
-        cc, area, number = (repaired[phone_column(kind, part)] for part in PHONE_PARTS)
-        if not ((area != "") | (number != "")).any():
+        cc, area, number = (cells[phone_column(kind, part)] for part in PHONE_PARTS)
+        has_number = np.flatnonzero((area != "") | (number != ""))
+        if not len(has_number):
             continue
-        new_area, new_number, rules = restore_trunk_prefixes(cc, area, number, regions["contact"])
+        new_area, new_number, rules = (np.array(values, dtype=object) for values in restored_trunk_prefixes(
+            cc[has_number].tolist(), area[has_number].tolist(), number[has_number].tolist(),
+            regions["contact"][has_number].tolist()))
         for part, old, new in (("AreaCode", area, new_area), ("Number", number, new_number)):
-            changed = old != new
-            if changed.any():
-                repaired[phone_column(kind, part)] = new
-                found_repairs.append(reports.repairs(old.index[changed], phone_column(kind, part), old[changed],
-                                                     new[changed], rules[changed]))
+            changed = np.flatnonzero(old[has_number] != new)
+            if len(changed):
+                at = has_number[changed]
+                fixed = old.copy()
+                fixed[at] = new[changed]
+                cells[phone_column(kind, part)] = fixed
+                found_repairs.append(reports.repairs(rows[at], phone_column(kind, part), old[at], new[changed],
+                                                     rules[changed]))
 
-    address = {**crm_address(repaired, "POBOX", "billing", options.street_separator),
-               **crm_address(repaired, "STREET", "shipping", options.street_separator)}
+    address = {**crm_address(cells, "POBOX", "billing", options.street_separator),
+               **crm_address(cells, "STREET", "shipping", options.street_separator)}
     address = copy_missing_address(address)
 
-    parts, source_column = _chosen_phone(repaired, options.phone_types)
+    parts, source_column = _chosen_phone(cells, options.phone_types)
     phones = format_phones(parts["country_code"], parts["area_code"], parts["number"], regions["contact"],
-                           source_column)
+                           source_column, rows)
     found_issues.append(phones.issues)
 
-    has_person = (repaired["FirstName"] != "") | (repaired["LastName"] != "")
+    has_person = (cells["FirstName"] != "") | (cells["LastName"] != "")
     crm = pd.DataFrame({
-        "account_name": repaired["Name"],
-        "xero_reference": repaired["ContactID"],
-        "email": repaired["EmailAddress"],
-        "phone": phones.phone,
+        "account_name": cells["Name"],
+        "xero_reference": cells["ContactID"],
+        "email": cells["EmailAddress"],
+        "phone": phones.phone.to_numpy(),
         **address,
-        "contact_first_name": repaired["FirstName"],
-        "contact_last_name": repaired["LastName"],
-        "contact_email": repaired["EmailAddress"].where(has_person, ""),
-    }, index=export.index.rename("row"))[CRM_COLUMNS]
+        "contact_first_name": cells["FirstName"],
+        "contact_last_name": cells["LastName"],
+        "contact_email": np.where(has_person, cells["EmailAddress"], ""),
+    }, index=rows.rename("row"), columns=CRM_COLUMNS, dtype="str")
     return TransformResult(
-        frame=crm, contact_numbers=repaired["ContactNumber"], statuses=repaired["ContactStatus"],
-        phone_parts=parts, people=people_of(repaired),
+        frame=crm, contact_numbers=export["ContactNumber"], statuses=export["ContactStatus"],
+        phone_parts=pd.DataFrame(parts, index=rows, dtype="str"), people=people_of(export),
         repairs=reports.combine(found_repairs, reports.REPAIR_COLUMNS),
         issues=reports.combine(found_issues, reports.ISSUE_COLUMNS),
         phone_present=phones.present, phone_parsed=phones.parsed, options=options,
     )
 
 
-def _regions(frame: pd.DataFrame, options: TransformOptions) -> dict[str, pd.Series]:
+def _regions(frame: pd.DataFrame, options: TransformOptions) -> dict[str, np.ndarray]:
     """ISO country per address, and per contact (street address first, then postal, then the default)."""
-    postal = country_codes(frame[address_column("POBOX", "Country")])
-    street = country_codes(frame[address_column("STREET", "Country")])
-    contact = street.where(street != "", postal)
+    postal = country_codes(frame[address_column("POBOX", "Country")]).to_numpy(dtype=object)
+    street = country_codes(frame[address_column("STREET", "Country")]).to_numpy(dtype=object)
+    contact = np.where(street != "", street, postal)
     default = country_code(options.default_country) if options.default_country else ""
     if default:
-        contact = contact.where(contact != "", default)
+        contact = np.where(contact != "", contact, default)
     # An address without its own country takes the contact's (Xero often leaves POBOX's blank).
-    return {"POBOX": postal.where(postal != "", contact), "STREET": street.where(street != "", contact),
+    return {"POBOX": np.where(postal != "", postal, contact), "STREET": np.where(street != "", street, contact),
             "contact": contact}
 
 
-def _chosen_phone(frame: pd.DataFrame, phone_types: tuple[str, ...]) -> tuple[pd.DataFrame, pd.Series]:
+def _chosen_phone(cells: dict[str, np.ndarray], phone_types: tuple[str, ...]) -> tuple[dict[str, np.ndarray],
+                                                                                       np.ndarray]:
     """The parts of each row's first phone type that has a number, and the column it came from."""
-    index = frame.index
-    parts = {name: pd.Series("", index=index, dtype="str") for name in ("country_code", "area_code", "number")}
-    source = pd.Series(phone_column(phone_types[0], "Number") if phone_types else "", index=index, dtype="str")
-    chosen = pd.Series(False, index=index)
+    size = len(cells["Name"])
+    parts = {name: np.full(size, "", dtype=object) for name in ("country_code", "area_code", "number")}
+    source = np.full(size, phone_column(phone_types[0], "Number") if phone_types else "", dtype=object)
+    chosen = np.zeros(size, dtype=bool)
     for kind in phone_types:
-        cc, area, number = (frame[phone_column(kind, part)] for part in PHONE_PARTS)
+        cc, area, number = (cells[phone_column(kind, part)] for part in PHONE_PARTS)
         take = ~chosen & ((area != "") | (number != ""))
         if not take.any():
             continue
         for name, values in zip(parts, (cc, area, number), strict=True):
-            parts[name] = parts[name].where(~take, values)
-        source = source.where(~take, phone_column(kind, "Number"))
+            parts[name] = np.where(take, values, parts[name])
+        source = np.where(take, phone_column(kind, "Number"), source)
         chosen |= take
-    return pd.DataFrame(parts, index=index), source
+    return parts, source
 
 
 def people_of(frame: pd.DataFrame) -> pd.DataFrame:
     """Each row's people: the primary person (FirstName/LastName) and Person1..N (B16, B36)."""
     pieces = []
-    named = (frame["FirstName"] != "") | (frame["LastName"] != "")
+    first, last, email = (frame[f].to_numpy(dtype=object) for f in ("FirstName", "LastName", "EmailAddress"))
+    named = (first != "") | (last != "")
     if named.any():
-        pieces.append(pd.DataFrame({
-            "row": frame.index[named], "slot": 0, "first_name": frame.loc[named, "FirstName"].to_numpy(),
-            "last_name": frame.loc[named, "LastName"].to_numpy(),
-            "email": frame.loc[named, "EmailAddress"].to_numpy(), "is_primary": True,
-        }))
+        pieces.append(pd.DataFrame({"row": frame.index[named], "slot": 0, "first_name": first[named],
+                                    "last_name": last[named], "email": email[named], "is_primary": True}))
     slot = 1
     while f"Person{slot}FirstName" in frame:
-        first, last, email = (frame[f"Person{slot}{f}"] for f in ("FirstName", "LastName", "Email"))
+        first, last, email = (frame[f"Person{slot}{f}"].to_numpy(dtype=object) for f in ("FirstName", "LastName",
+                                                                                          "Email"))
         someone = (first != "") | (last != "") | (email != "")
         if someone.any():
-            pieces.append(pd.DataFrame({
-                "row": frame.index[someone], "slot": slot, "first_name": first[someone].to_numpy(),
-                "last_name": last[someone].to_numpy(), "email": email[someone].to_numpy(), "is_primary": False,
-            }))
+            pieces.append(pd.DataFrame({"row": frame.index[someone], "slot": slot, "first_name": first[someone],
+                                        "last_name": last[someone], "email": email[someone], "is_primary": False}))
         slot += 1
     if not pieces:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in PEOPLE_COLUMNS})

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from import_tools.contacts_csv import conform, read_contacts_csv, write_csv_for_people
+from import_tools.names import LEGAL_FORMS, _key, name_keys
 from import_tools.phones import (
     _lost_trunk_zero,
     _trunk_prefix,
@@ -144,7 +145,7 @@ phone_rows = st.tuples(country_codes, area_codes,
                        st.sampled_from(REGIONS))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(SETTINGS, max_examples=40)
 @given(st.lists(phone_rows, min_size=1, max_size=40))
 def test_the_column_phone_path_equals_phonenumbers_row_by_row(rows):
     """The class-based column path (import_tools.phones) answers exactly as phonenumbers does."""
@@ -159,3 +160,15 @@ def test_the_column_phone_path_equals_phonenumbers_row_by_row(rows):
         expected = (bool(first) and _trunk_prefix(own) == "0" and not first.startswith(("0", "+"))
                     and digits_only.isdigit() and _lost_trunk_zero(digits_only, own))
         assert (rule != "") == expected, (cc, area, number, region)
+
+
+name_words = st.one_of(st.sampled_from([*LEGAL_FORMS, "The", "THE", "&", "and", "Smith", "LTD.", "Pty.", "Café"]),
+                       st.text("abcXYZ019 &.'’-_,()\t\n\réÉ", max_size=8))
+
+
+@SETTINGS
+@given(st.lists(st.lists(name_words, max_size=7).map(" ".join), max_size=30))
+def test_the_batch_name_keys_equal_the_one_name_rule(names):
+    """B18: the whole-column name keys (one pass over all plain ASCII names) are exactly the keys
+    the one-name rule gives, whatever the mix of accents, punctuation, legal forms and line breaks."""
+    assert name_keys(pd.Series(names, dtype="str")).tolist() == [_key(name) for name in names]

@@ -28,6 +28,15 @@ from import_tools.postcodes import WIDTHS
 
 _LEGAL = set(LEGAL_FORMS)
 _PHONE_TYPES = (("Phone", "DEFAULT"), ("Office", "OFFICE"), ("DDI", "DDI"), ("Mobile", "MOBILE"))
+# The columns these rules read: the bench hands rows over as dicts of just these.
+EXPORT_COLUMNS_READ = [
+    "Name", "ContactID", "EmailAddress", "ContactNumber", "FirstName", "LastName",
+    *(f"{prefix}{part}" for prefix in ("PO", "SA") for part in (
+        "AddressLine1", "AddressLine2", "AddressLine3", "AddressLine4", "City", "Region", "PostalCode", "Country")),
+    *(f"{prefix}{part}" for prefix, _ in _PHONE_TYPES for part in ("CountryCode", "AreaCode", "Number")),
+]
+CRM_COLUMNS_READ = ["crm_id", "account_name", "xero_reference", "billing_postcode", "billing_country",
+                    "shipping_postcode", "shipping_country"]
 
 
 def name_key(name: str) -> str:

@@ -55,7 +55,9 @@ _PADDABLE = {region: re.compile(rf"\d{{{shortest},{width - 1}}}") for region, (w
 
 def _padded_key(postcode: str, region: str) -> str:
     """``postcode_key`` of one distinct postcode, zero-padded to its country's width."""
-    key = _ZIP4_KEY.sub(r"\1", _SPACES.sub("", postcode.upper()))
+    key = postcode.upper()
+    if not key.isalnum():  # the regexes only where there is something for them to do
+        key = _ZIP4_KEY.sub(r"\1", _SPACES.sub("", key))
     paddable = _PADDABLE.get(region)
     if paddable is not None and paddable.fullmatch(key):
         key = key.zfill(WIDTHS[region][0])
@@ -106,13 +108,19 @@ def match_contacts(frame: pd.DataFrame, contact_numbers: pd.Series, side: pd.Dat
 
     # 3 and 4. Name key, then postcode among repeated names.
     open_rows = match == UNMATCHED
-    key_values = (keys if keys is not None else name_keys(frame["account_name"])).to_numpy()
+    key_values = (keys if keys is not None else name_keys(frame["account_name"])).to_numpy(dtype=object)
     named = side[side["key"] != ""]
-    counts = named.groupby("key", sort=False)["crm_id"].agg(["size", "first"])
-    at = counts.index.get_indexer(key_values)
-    wanted = np.flatnonzero(open_rows & (at >= 0) & (key_values != ""))
-    found = pd.DataFrame({"pos": wanted, "key": key_values[wanted], "size": counts["size"].to_numpy()[at[wanted]],
-                          "first": counts["first"].to_numpy()[at[wanted]]})
+    # One factorize over both sides' keys: per distinct key, how many CRM companies have it and
+    # the first one's id; per row, its key's code.
+    crm_count = len(named)
+    codes = pd.factorize(np.concatenate([named["key"].to_numpy(dtype=object), key_values]))[0]
+    crm_codes, row_codes = codes[:crm_count], codes[crm_count:]
+    sizes = np.bincount(crm_codes, minlength=int(codes.max(initial=-1)) + 1)
+    firsts = np.full(len(sizes), -1, dtype="int64")
+    firsts[crm_codes[::-1]] = named["crm_id"].to_numpy()[::-1]  # written last = the first company
+    wanted = np.flatnonzero(open_rows & (key_values != "") & (sizes[row_codes] > 0))
+    found = pd.DataFrame({"pos": wanted, "key": key_values[wanted], "size": sizes[row_codes[wanted]],
+                          "first": firsts[row_codes[wanted]]})
     single = found[found["size"] == 1]
     match[single["pos"]] = NAME
     crm_id[single["pos"]] = single["first"]
@@ -148,9 +156,13 @@ def match_contacts(frame: pd.DataFrame, contact_numbers: pd.Series, side: pd.Dat
         still = pairs[~decided[pairs["pos"].to_numpy()]]
         if len(still):
             ordered = still.sort_values(["pos", "crm_id"])
-            listed = ordered["crm_id"].astype(str).groupby(ordered["pos"], sort=False).agg(";".join)
-            match[listed.index] = AMBIGUOUS
-            candidates[listed.index] = listed.to_numpy()
+            rows_in_order, ids = ordered["pos"].to_numpy(), ordered["crm_id"].astype(str).tolist()
+            starts = np.flatnonzero(np.r_[True, rows_in_order[1:] != rows_in_order[:-1]])
+            ends = np.r_[starts[1:], len(ids)]
+            at = rows_in_order[starts]
+            match[at] = AMBIGUOUS
+            candidates[at] = [";".join(ids[start:end])
+                              for start, end in zip(starts.tolist(), ends.tolist(), strict=True)]
 
     # Several contacts on one company: which one it is, a person decides. A company matched by
     # its held reference keeps that match; the others then show as conflicts when written.

@@ -144,9 +144,15 @@ def match_rows(rows: list[dict[str, Any]], crm: list[dict[str, Any]]) -> list[tu
     for company in crm:
         key = name_key(company["account_name"])
         if key:
-            by_key[key].append({"crm_id": company["crm_id"],
-                                "pcs": (postcode_key(company["billing_postcode"], company["billing_country"]),
-                                        postcode_key(company["shipping_postcode"], company["shipping_country"]))})
+            by_key[key].append(company)
+    pcs: dict[int, tuple[str, str]] = {}  # postcode keys, worked out only for companies whose name repeats
+
+    def postcodes_of(company: dict[str, Any]) -> tuple[str, str]:
+        if company["crm_id"] not in pcs:
+            pcs[company["crm_id"]] = (postcode_key(company["billing_postcode"], company["billing_country"]),
+                                      postcode_key(company["shipping_postcode"], company["shipping_country"]))
+        return pcs[company["crm_id"]]
+
     results: list[tuple[str, int | None, str]] = []
     for row in rows:
         if row["xero_reference"] and row["xero_reference"] in by_reference:
@@ -166,7 +172,7 @@ def match_rows(rows: list[dict[str, Any]], crm: list[dict[str, Any]]) -> list[tu
         decided = None
         for pc in (postcode_key(row["shipping_postcode"], row["shipping_country"]),
                    postcode_key(row["billing_postcode"], row["billing_country"])):
-            fits = [c["crm_id"] for c in found if pc and pc in c["pcs"]]
+            fits = [c["crm_id"] for c in found if pc and pc in postcodes_of(c)]
             if len(fits) == 1:
                 decided = fits[0]
                 break
@@ -194,6 +200,7 @@ def review_rows(rows: list[dict[str, Any]], matches: list[tuple[str, int | None,
     for crm_id, key in keys:
         if key:
             blocks[key.split(" ")[0]].append((crm_id, key))
+    split: set[str] = set()
     suggestions = 0
     for row, (kind, _, _) in zip(rows, matches, strict=True):
         key = name_key(row["account_name"])
@@ -206,9 +213,11 @@ def review_rows(rows: list[dict[str, Any]], matches: list[tuple[str, int | None,
                 break
             word = words[position] if -len(words) <= position < len(words) else ""
             parent, block_key = block_key, f"{block_key}|{word}"
-            if block_key not in blocks:  # each sub-block is built once
-                blocks[block_key] = [(i, k) for i, k in blocks[parent] if _word(k, position) == word]
-            offered = blocks[block_key]
+            if parent not in split:  # a large block is split into all its sub-blocks at once, when first needed
+                split.add(parent)
+                for i, k in blocks[parent]:
+                    blocks[f"{parent}|{_word(k, position)}"].append((i, k))
+            offered = blocks.get(block_key, [])
         found = process.extract(key, [k for _, k in offered], scorer=fuzz.ratio, score_cutoff=cutoff, limit=limit)
         suggestions += len(found)
     return suggestions

@@ -30,6 +30,7 @@ import os
 import resource
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -113,18 +114,20 @@ def vectorised(xero: pd.DataFrame, crm: pd.DataFrame) -> tuple[Timings, dict[str
 
 def baseline(xero: pd.DataFrame, crm: pd.DataFrame) -> tuple[Timings, dict[str, Any]]:
     timings = Timings()
-    xero_rows = xero[EXPORT_COLUMNS_READ].to_dict("records")  # not timed: a script would read its rows
+    # Not timed: a script would read its rows from somewhere; here they are dicts of the columns it uses.
+    xero_rows = list(zip(xero.index, xero[EXPORT_COLUMNS_READ].to_dict("records"), strict=True))
     crm_rows = crm[CRM_COLUMNS_READ].to_dict("records")
-    rows, repaired = timings.run("transform", lambda: transform_rows(xero_rows))
-    matches = timings.run("match", lambda: match_rows(rows, crm_rows))
-    suggestions = timings.run("fuzzy review", lambda: review_rows(rows, matches, crm_rows))
-    return timings, {"rows": rows, "repaired": repaired, "matches": matches, "suggestions": suggestions}
+    done = timings.run("transform", lambda: transform_rows(xero_rows))
+    matched = timings.run("match", lambda: match_rows(done.rows, crm_rows))
+    suggestions = timings.run("fuzzy review", lambda: review_rows(matched, crm_rows))
+    return timings, {"done": done, "matches": matched.results, "suggestions": suggestions}
 
 
 def disagreements(fast: dict[str, Any], slow: dict[str, Any]) -> dict[str, int]:
-    """Cells where the two implementations answer differently (all should be 0)."""
-    frame, matches = fast["result"].frame, fast["matches"]
-    rows = pd.DataFrame(slow["rows"], index=frame.index)
+    """Cells (or report rows) where the two implementations answer differently (all should be 0)."""
+    result, matches, done = fast["result"], fast["matches"], slow["done"]
+    frame = result.frame
+    rows = pd.DataFrame(done.rows, index=frame.index)
     checked = ["phone", "billing_street", "billing_postcode", "shipping_street", "shipping_postcode",
                "shipping_country"]
     out = {column: int((frame[column] != rows[column]).sum()) for column in checked}
@@ -132,7 +135,10 @@ def disagreements(fast: dict[str, Any], slow: dict[str, Any]) -> dict[str, int]:
     ids = pd.Series([m[1] if m[1] is not None else -1 for m in slow["matches"]], index=frame.index)
     out["match"] = int((matches["match"] != kinds).sum())
     out["crm_id"] = int((matches["crm_id"].fillna(-1).astype("int64") != ids).sum())
-    out["repaired cells"] = abs(len(fast["result"].repairs) - slow["repaired"])
+    for name, report, listed in (("repairs", result.repairs, done.repairs), ("issues", result.issues, done.issues),
+                                 ("people", result.people, done.people)):
+        mine = Counter(map(tuple, report.itertuples(index=False, name=None)))
+        out[name] = sum((mine - Counter(listed)).values()) + sum((Counter(listed) - mine).values())
     out["review suggestions"] = abs(len(fast["review"]) - slow["suggestions"])
     return out
 

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import phonenumbers
@@ -28,12 +29,14 @@ from import_tools.postcodes import WIDTHS
 
 _LEGAL = set(LEGAL_FORMS)
 _PHONE_TYPES = (("Phone", "DEFAULT"), ("Office", "OFFICE"), ("DDI", "DDI"), ("Mobile", "MOBILE"))
+_ALL_PHONES = ("Phone", "DDI", "Mobile", "Fax", "Office")
 # The columns these rules read: the bench hands rows over as dicts of just these.
 EXPORT_COLUMNS_READ = [
     "Name", "ContactID", "EmailAddress", "ContactNumber", "FirstName", "LastName",
     *(f"{prefix}{part}" for prefix in ("PO", "SA") for part in (
         "AddressLine1", "AddressLine2", "AddressLine3", "AddressLine4", "City", "Region", "PostalCode", "Country")),
-    *(f"{prefix}{part}" for prefix, _ in _PHONE_TYPES for part in ("CountryCode", "AreaCode", "Number")),
+    *(f"{prefix}{part}" for prefix in _ALL_PHONES for part in ("CountryCode", "AreaCode", "Number")),
+    *(f"Person{slot}{part}" for slot in range(1, 6) for part in ("FirstName", "LastName", "Email")),
 ]
 CRM_COLUMNS_READ = ["crm_id", "account_name", "xero_reference", "billing_postcode", "billing_country",
                     "shipping_postcode", "shipping_country"]
@@ -58,15 +61,19 @@ def name_key(name: str) -> str:
     return stripped or key
 
 
-def pad_postcode(value: str, region: str) -> str:
+def pad_postcode(value: str, region: str) -> tuple[str, str, str]:
+    """(postcode, rule applied, problem seen), as import_tools.postcodes words them."""
     if region not in WIDTHS or not value:
-        return value
+        return value, "", ""
     width, shortest = WIDTHS[region]
-    if value.isascii() and value.isdigit() and shortest <= len(value) < width:
-        return value.zfill(width)
+    if value.isascii() and value.isdigit():
+        if shortest <= len(value) < width:
+            return value.zfill(width), f"{region} postcodes have {width} digits: leading zeros restored", ""
+        if len(value) < shortest:
+            return value, "", f"too short for a {region} postcode ({width} digits); left as is"
     if region == "US" and re.fullmatch(r"\d{1,4}-\d{4}", value) and value.find("-") >= shortest:
-        return value.zfill(10)
-    return value
+        return value.zfill(10), "US ZIP+4: the ZIP part has 5 digits, leading zeros restored", ""
+    return value, "", ""
 
 
 def postcode_key(value: str, country: str) -> str:
@@ -92,17 +99,29 @@ def _restore_trunk(area: str, number: str, region: str) -> tuple[str, str, bool]
     return ("0" + area, number, True) if area else (area, "0" + number, True)
 
 
-def transform_rows(rows: Iterable[dict[str, str]], default_country: str = "") -> tuple[list[dict[str, Any]], int]:
-    """CRM import rows for export-frame rows, and how many cells were repaired."""
+@dataclass
+class Transformed:
+    rows: list[dict[str, Any]]  # the CRM import frame's rows (plus phone_parsed and contact_number)
+    repairs: list[tuple[Any, str, str, str, str]]  # (row, column, old, new, rule), as reports.REPAIR_COLUMNS
+    issues: list[tuple[Any, str, str, str]]  # (row, column, value, problem), as reports.ISSUE_COLUMNS
+    people: list[tuple[Any, int, str, str, str, bool]]  # (row, slot, first, last, email, primary)
+
+
+def transform_rows(rows: Iterable[tuple[Any, dict[str, str]]], default_country: str = "") -> Transformed:
+    """The CRM import rows, the repairs, the issues and the people for (row label, export row) pairs."""
     default = country_code(default_country) if default_country else ""
-    out, repaired = [], 0
-    for row in rows:
+    done = Transformed([], [], [], [])
+    for label, row in rows:
         postal, street = country_code(row["POCountry"]), country_code(row["SACountry"])
         contact = street or postal or default
         sides = {}
         for prefix, side, own in (("PO", "billing", postal), ("SA", "shipping", street)):
-            postcode = pad_postcode(row[f"{prefix}PostalCode"], own or contact)
-            repaired += postcode != row[f"{prefix}PostalCode"]
+            column = f"{prefix}PostalCode"
+            postcode, rule, problem = pad_postcode(row[column], own or contact)
+            if rule:
+                done.repairs.append((label, column, row[column], postcode, rule))
+            if problem:
+                done.issues.append((label, column, row[column], problem))
             lines = [row[f"{prefix}AddressLine{i}"] for i in range(1, 5)]
             sides[side] = {"street": ", ".join(line for line in lines if line), "city": row[f"{prefix}City"],
                            "state": row[f"{prefix}Region"], "postcode": postcode, "country": row[f"{prefix}Country"]}
@@ -112,37 +131,64 @@ def transform_rows(rows: Iterable[dict[str, str]], default_country: str = "") ->
                     any(theirs[f] for f in ("street", "city", "state", "postcode")):
                 sides[target] = {f: mine[f] or theirs[f] for f in mine}
                 break
-        phone, parsed = "", False
-        for prefix, _kind in _PHONE_TYPES:
+        phones = {}
+        for prefix in _ALL_PHONES:  # every phone's stripped trunk zero, each change reported
             cc, area, number = row[f"{prefix}CountryCode"], row[f"{prefix}AreaCode"], row[f"{prefix}Number"]
             if area or number:
                 digits = re.sub(r"[ +]", "", cc)
                 own = (phonenumbers.region_code_for_country_code(int(digits))
                        if digits.isdigit() and len(digits) <= 3 else "ZZ") if cc else contact
-                area, number, fixed = _restore_trunk(area, number, own)
-                repaired += fixed
+                new_area, new_number, fixed = _restore_trunk(area, number, own)
+                if fixed:
+                    part, old, new = ("AreaCode", area, new_area) if area else ("Number", number, new_number)
+                    done.repairs.append((label, f"{prefix}{part}", old, new,
+                                         f"{own} numbers start with trunk prefix 0 (phonenumbers national format)"))
+                area, number = new_area, new_number
+            phones[prefix] = (cc, area, number)
+        phone, parsed = "", False
+        for prefix, _kind in _PHONE_TYPES:
+            cc, area, number = phones[prefix]
+            if area or number:
                 formatted = international_reference(cc, area, number, contact)
                 parsed = formatted is not None
                 kept_cc = cc if not cc or cc.startswith("+") else "+" + cc
                 phone = formatted or " ".join(p for p in (kept_cc, area, number) if p)
+                if not parsed:
+                    unknown = "" if contact else " (country unknown)"
+                    done.issues.append((label, f"{prefix}Number", phone,
+                                        f"does not parse as a phone number{unknown}; kept as typed"))
                 break
-        out.append({
+        if row["FirstName"] or row["LastName"]:
+            done.people.append((label, 0, row["FirstName"], row["LastName"], row["EmailAddress"], True))
+        for slot in range(1, 6):
+            first, last, email = (row[f"Person{slot}{f}"] for f in ("FirstName", "LastName", "Email"))
+            if first or last or email:
+                done.people.append((label, slot, first, last, email, False))
+        done.rows.append({
             "account_name": row["Name"], "xero_reference": row["ContactID"], "email": row["EmailAddress"],
             "phone": phone, "phone_parsed": parsed, "contact_number": row["ContactNumber"],
             **{f"{side}_{f}": v for side, fields in sides.items() for f, v in fields.items()},
             "contact_first_name": row["FirstName"], "contact_last_name": row["LastName"],
             "contact_email": row["EmailAddress"] if row["FirstName"] or row["LastName"] else "",
         })
-    return out, repaired
+    return done
 
 
-def match_rows(rows: list[dict[str, Any]], crm: list[dict[str, Any]]) -> list[tuple[str, int | None, str]]:
-    """(match, crm_id, candidates) per row: the VLOOKUP, with the same tiers as import_tools.matching."""
+@dataclass
+class Matched:
+    results: list[tuple[str, int | None, str]]  # (match, crm_id, candidates) per row
+    crm_keys: list[str]  # each CRM company's name key, worked out once and kept for the review
+    row_keys: dict[int, str]  # the name keys of the rows that reached the name rule
+
+
+def match_rows(rows: list[dict[str, Any]], crm: list[dict[str, Any]]) -> Matched:
+    """The VLOOKUP, with the same tiers as import_tools.matching."""
     by_reference = {c["xero_reference"]: c["crm_id"] for c in crm if c["xero_reference"]}
     ids = {c["crm_id"] for c in crm}
+    crm_keys = [name_key(company["account_name"]) for company in crm]
+    row_keys: dict[int, str] = {}
     by_key: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for company in crm:
-        key = name_key(company["account_name"])
+    for company, key in zip(crm, crm_keys, strict=True):
         if key:
             by_key[key].append(company)
     pcs: dict[int, tuple[str, str]] = {}  # postcode keys, worked out only for companies whose name repeats
@@ -154,7 +200,7 @@ def match_rows(rows: list[dict[str, Any]], crm: list[dict[str, Any]]) -> list[tu
         return pcs[company["crm_id"]]
 
     results: list[tuple[str, int | None, str]] = []
-    for row in rows:
+    for position, row in enumerate(rows):
         if row["xero_reference"] and row["xero_reference"] in by_reference:
             results.append(("xero_reference", by_reference[row["xero_reference"]], ""))
             continue
@@ -162,7 +208,8 @@ def match_rows(rows: list[dict[str, Any]], crm: list[dict[str, Any]]) -> list[tu
         if number.isdigit() and len(number) <= 18 and int(number) in ids:
             results.append(("contact_number", int(number), ""))
             continue
-        found = by_key.get(name_key(row["account_name"]), [])
+        key = row_keys[position] = name_key(row["account_name"])
+        found = by_key.get(key, [])
         if len(found) == 1:
             results.append(("name", found[0]["crm_id"], ""))
             continue
@@ -189,34 +236,34 @@ def match_rows(rows: list[dict[str, Any]], crm: list[dict[str, Any]]) -> list[tu
         if len(positions) > 1:
             for position in positions:
                 results[position] = ("ambiguous", None, str(crm_id))
-    return results
+    return Matched(results, crm_keys, row_keys)
 
 
-def review_rows(rows: list[dict[str, Any]], matches: list[tuple[str, int | None, str]], crm: list[dict[str, Any]],
-                cutoff: float = 85.0, limit: int = 3, large: int = 50) -> int:
-    """Fuzzy suggestions for unmatched rows, within the same blocks as import_tools.review; a count."""
-    keys = [(c["crm_id"], name_key(c["account_name"])) for c in crm]
+def review_rows(matched: Matched, crm: list[dict[str, Any]], cutoff: float = 85.0, limit: int = 3,
+                large: int = 50) -> int:
+    """Fuzzy suggestions for unmatched rows, within the same blocks as import_tools.review; a count.
+    The name keys are the ones matching worked out."""
     blocks: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for crm_id, key in keys:
+    for company, key in zip(crm, matched.crm_keys, strict=True):
         if key:
-            blocks[key.split(" ")[0]].append((crm_id, key))
+            blocks[key.split(" ")[0]].append((company["crm_id"], key))
     split: set[str] = set()
     suggestions = 0
-    for row, (kind, _, _) in zip(rows, matches, strict=True):
-        key = name_key(row["account_name"])
+    for position, (kind, _, _) in enumerate(matched.results):
+        key = matched.row_keys.get(position, "")
         if kind != "unmatched" or not key:
             continue
         words = key.split(" ")
         block_key, offered = words[0], blocks.get(words[0], [])
-        for position in (-1, -2, 1):  # split large blocks by further words, as import_tools.review does
+        for at in (-1, -2, 1):  # split large blocks by further words, as import_tools.review does
             if len(offered) <= large:
                 break
-            word = words[position] if -len(words) <= position < len(words) else ""
+            word = words[at] if -len(words) <= at < len(words) else ""
             parent, block_key = block_key, f"{block_key}|{word}"
             if parent not in split:  # a large block is split into all its sub-blocks at once, when first needed
                 split.add(parent)
                 for i, k in blocks[parent]:
-                    blocks[f"{parent}|{_word(k, position)}"].append((i, k))
+                    blocks[f"{parent}|{_word(k, at)}"].append((i, k))
             offered = blocks.get(block_key, [])
         found = process.extract(key, [k for _, k in offered], scorer=fuzz.ratio, score_cutoff=cutoff, limit=limit)
         suggestions += len(found)

@@ -55,7 +55,7 @@ _PADDABLE = {region: re.compile(rf"\d{{{shortest},{width - 1}}}") for region, (w
 
 def _padded_key(postcode: str, region: str) -> str:
     """``postcode_key`` of one distinct postcode, zero-padded to its country's width."""
-    key = postcode.upper()
+    key = postcode.upper().replace(" ", "")
     if not key.isalnum():  # the regexes only where there is something for them to do
         key = _ZIP4_KEY.sub(r"\1", _SPACES.sub("", key))
     paddable = _PADDABLE.get(region)
@@ -66,15 +66,12 @@ def _padded_key(postcode: str, region: str) -> str:
 
 def crm_keys(crm: pd.DataFrame) -> pd.DataFrame:
     """The CRM side, ready to join: crm_id, name key, the held reference, and the raw postcodes
-    (their keys are worked out in matching, only for the names that repeat)."""
-    return pd.DataFrame({
-        "crm_id": crm["crm_id"].astype("int64").to_numpy(),
-        "key": name_keys(crm["account_name"]).to_numpy(),
-        "xero_reference": crm["xero_reference"].to_numpy(),
-        "account_name": crm["account_name"].to_numpy(),
-        **{c: crm[c].to_numpy() for c in ("billing_postcode", "billing_country", "shipping_postcode",
-                                          "shipping_country")},
-    })
+    (their keys are worked out in matching, only for the names that repeat). The text columns
+    are taken as they are, without a copy or a re-check of every value."""
+    side = crm[CRM_MATCH_COLUMNS].reset_index(drop=True)
+    side["crm_id"] = side["crm_id"].astype("int64")
+    side.insert(1, "key", name_keys(side["account_name"]))
+    return side
 
 
 def match_contacts(frame: pd.DataFrame, contact_numbers: pd.Series, side: pd.DataFrame,

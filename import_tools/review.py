@@ -91,12 +91,12 @@ def _empty() -> pd.DataFrame:
 
 
 def _words(keys: list[str], position: int) -> list[str]:
-    """The word at ``position`` of each key (negative from the end), "" where the key is shorter."""
-    if position == -1:  # the common case, without a list per key
+    """The word at ``position`` of each key (-1 last, -2 second-last, 1 second), "" where the key
+    is shorter. Partitions rather than a list of words per key: these run over whole blocks."""
+    if position == -1:
         return [key.rpartition(" ")[2] for key in keys]
-    return [_word(key, position) for key in keys]
-
-
-def _word(key: str, position: int) -> str:
-    words = key.split(" ")
-    return words[position] if -len(words) <= position < len(words) else ""
+    if position == -2:
+        return [key.rpartition(" ")[0].rpartition(" ")[2] if " " in key else "" for key in keys]
+    if position == 1:
+        return [key.partition(" ")[2].partition(" ")[0] for key in keys]
+    raise ValueError(f"no rule for word {position}")

@@ -188,50 +188,46 @@ class _KeyRules:
     international_prefix: re.Pattern[str] | None
     international_prefix_width: int
 
-    def classes(self, digits: list[str], has_cc: list[bool]) -> list[tuple[np.ndarray, bool]]:
-        """The numbers' classes: each one's positions (the first is its representative), and
-        whether it falls outside the model (an international dialling prefix, or its country code
-        typed without "+"; with fewer than 3 digits phonenumbers also weighs the separators).
+    def classes(self, digits: list[str], has_cc: list[bool]) -> list[tuple[list[int], bool]]:
+        """The numbers' classes, in order of first appearance: each one's positions, and whether it
+        falls outside the model (an international dialling prefix, or its country code typed
+        without "+"; with fewer than 3 digits phonenumbers also weighs the separators).
 
         A class is the numbers agreeing on the leading digits their key width covers, their
         length, where their national prefix ends (twice: the formatted number is read back once
         more, see international_reference) and whether they had a "+cc" part: phonenumbers treats
-        them all alike. Everything but the key's digits depends on the length and the first few
-        digits only (both prefixes, the national one read twice, and the country code), so it is
-        worked out once per such head; a "$" in a prefix pattern makes the whole number the head.
+        them all alike. Plain loops with small caches: the patterns only read a few leading digits.
         """
-        whole = any(p is not None and "$" in p.pattern for p in (self.national_prefix, self.international_prefix))
-        head_width = None if whole else max(2 * self.national_prefix_width, self.international_prefix_width,
-                                            len(self.country_code))
-        heads = [(number[:head_width], len(number), plus) for number, plus in zip(digits, has_cc, strict=True)]
-        rule = self._rules()
-        rule_of = {head: rule(*head) for head in dict.fromkeys(heads)}
-        rules = [rule_of[head] for head in heads]
-        ids: dict[tuple[str, tuple[int, int, int, int, bool, bool]], int] = {}
-        codes = np.array([ids.setdefault((number[:rule[0]], rule), len(ids))
-                          for number, rule in zip(digits, rules, strict=True)], dtype="int64")
-        order = np.argsort(codes, kind="stable")  # positions by class, each class in row order
-        bounds = np.cumsum(np.bincount(codes, minlength=len(ids)))
-        return [(order[start:end], key[1][5]) for key, start, end in zip(ids, [0, *bounds[:-1].tolist()],
-                                                                          bounds.tolist(), strict=True)]
-
-    def _rules(self) -> Callable[[str, int, bool], tuple[int, int, int, int, bool, bool]]:
-        """(key width, length, national prefix end, its end read again, plus, outside) of a head,
-        with the prefix matches remembered across heads (they read only a few digits)."""
-        before, after, clip, country = self.before, self.after, _LENGTHS - 1, self.country_code
         national_end = _match_ends(self.national_prefix, self.national_prefix_width)
         international_end = _match_ends(self.international_prefix, self.international_prefix_width)
-
-        def rule(head: str, length: int, plus: bool) -> tuple[int, int, int, int, bool, bool]:
-            end = national_end(head)
-            again = national_end(head[end:]) if end else 0
-            width = max(before[min(length, clip)], after[min(length, clip)],
-                        end + after[min(max(length - end, 0), clip)],
-                        end + again + after[min(max(length - end - again, 0), clip)])
-            out = length < 3 or (not plus and (international_end(head) > 0 or head.startswith(country)))
-            return width, length, end, again, plus, out
-
-        return rule
+        before, after, clip, country = self.before, self.after, _LENGTHS - 1, self.country_code
+        # Everything but the key's digits depends on the length and the first few digits only
+        # (both prefixes, the national one read twice, and the country code), so it is worked out
+        # once per such head; a "$" in a prefix pattern makes the whole number the head.
+        whole = any(p is not None and "$" in p.pattern for p in (self.national_prefix, self.international_prefix))
+        head_width = None if whole else max(2 * self.national_prefix_width, self.international_prefix_width,
+                                            len(country))
+        heads: dict[tuple[str, int, bool], tuple[int, int, int, int, bool, bool]] = {}
+        groups: dict[tuple[str, tuple[int, int, int, int, bool, bool]], list[int]] = {}
+        for position, (number, plus) in enumerate(zip(digits, has_cc, strict=True)):
+            length = len(number)
+            head = (number[:head_width], length, plus)
+            rule = heads.get(head)
+            if rule is None:
+                end = national_end(number)
+                again = national_end(number[end:]) if end else 0
+                width = max(before[min(length, clip)], after[min(length, clip)],
+                            end + after[min(max(length - end, 0), clip)],
+                            end + again + after[min(max(length - end - again, 0), clip)])
+                out = length < 3 or (not plus and (international_end(number) > 0 or number.startswith(country)))
+                rule = heads[head] = (width, length, end, again, plus, out)
+            key = (number[:rule[0]], rule)
+            members = groups.get(key)
+            if members is None:
+                groups[key] = [position]
+            else:
+                members.append(position)
+        return [(members, rule[5]) for (_, rule), members in groups.items()]
 
 
 def _match_ends(pattern: re.Pattern[str] | None, width: int) -> Callable[[str], int]:
@@ -347,54 +343,54 @@ def international_numbers(country_code: pd.Series, area: pd.Series, number: pd.S
     return pd.Series(values, index=area.index, dtype=object)
 
 
-def _plain(digits: str) -> bool:
-    return digits.isdigit() and digits.isascii()
-
-
 def international_texts(ccs: list[str], areas: list[str], numbers: list[str], regions: list[str]) -> list[str | None]:
-    """``international_numbers`` on plain lists, one entry per row (list comprehensions and numpy
-    over the rows; phonenumbers once per class, see the module docstring)."""
-    values = np.full(len(areas), None, dtype=object)
-    texts = [(area + number).replace(" ", "") for area, number in zip(areas, numbers, strict=True)]
-    texts = [text if text.isdigit() else text.translate(_SEPARATORS) for text in texts]
-    cc_digits = [cc.translate(_CC_SEPARATORS) if cc else "" for cc in ccs]
-    present = np.array([bool(area or number) for area, number in zip(areas, numbers, strict=True)], dtype=bool)
-    simple = present & np.array([_plain(text) and (not cc or _plain(cc_only))
-                                 for text, cc, cc_only in zip(texts, ccs, cc_digits, strict=True)], dtype=bool)
-    # The region that reads each number: its country code's own, else the contact's country.
+    """``international_numbers`` on plain lists, one entry per row."""
+    values: list[str | None] = [None] * len(areas)
+    fallback: list[int] = []  # rows parsed on their own
+    by_region: dict[str, list[int]] = {}  # simple numbers by the region that reads them
+    digits: dict[int, str] = {}
     known: dict[str, str] = {}
-    owns = np.array([(known.get(digits) or known.setdefault(digits, _region_for_country_code(digits))) if cc
-                     else region for cc, digits, region in zip(ccs, cc_digits, regions, strict=True)], dtype=object)
-    fallback = [np.flatnonzero(present & ~simple)]  # rows parsed on their own
-    for own in pd.unique(owns[simple]):
-        if not own:
-            continue  # no country and no "+": phonenumbers cannot place it either
-        rows = np.flatnonzero(simple & (owns == own))
+    for row, (cc, area_part, number_part) in enumerate(zip(ccs, areas, numbers, strict=True)):
+        if not area_part and not number_part:
+            continue  # most contacts have no fax, DDI or office line
+        text = (area_part + number_part).replace(" ", "")
+        if not text.isdigit():
+            text = text.translate(_SEPARATORS)
+        cc_digits = cc.translate(_CC_SEPARATORS) if cc else ""
+        if not (text.isdigit() and text.isascii()) or (cc and not (cc_digits.isdigit() and cc_digits.isascii())):
+            fallback.append(row)
+            continue
+        # The region that reads the number: its country code's own, else the contact's country.
+        own = (known.get(cc_digits) or known.setdefault(cc_digits, _region_for_country_code(cc_digits))) if cc \
+            else regions[row]
+        if own:  # no country and no "+": phonenumbers cannot place it either
+            digits[row] = text
+            by_region.setdefault(own, []).append(row)
+    for own, rows in by_region.items():
         rules = key_rules(own)
         if rules is None:
-            fallback.append(rows)
+            fallback.extend(rows)
             continue
-        row_list = rows.tolist()
-        row_digits = [texts[row] for row in row_list]
-        shapes: dict[tuple[str, int, tuple[tuple[int, str], ...]], list[np.ndarray]] = {}
-        for positions, outside in rules.classes(row_digits, [ccs[row] != "" for row in row_list]):
+        row_digits = [digits[row] for row in rows]
+        shapes: dict[tuple[str, int, tuple[tuple[int, str], ...]], list[int]] = {}
+        for positions, outside in rules.classes(row_digits, [ccs[row] != "" for row in rows]):
             # One representative per class goes through phonenumbers; its shape fits the class.
-            row = row_list[positions[0]]
+            row = rows[positions[0]]
             shape = None if outside else _shape(
-                international_reference(ccs[row], areas[row], numbers[row], regions[row]), texts[row])
+                international_reference(ccs[row], areas[row], numbers[row], regions[row]), row_digits[positions[0]])
             if shape is None:
-                fallback.append(rows[positions])
+                fallback.extend(rows[position] for position in positions)
             else:
-                shapes.setdefault(shape, []).append(positions)
-        for (prefix, strip, separators), parts in shapes.items():
+                shapes.setdefault(shape, []).extend(positions)
+        for (prefix, strip, separators), positions in shapes.items():
             if not prefix:
                 continue  # the class does not parse: None
-            positions = np.concatenate(parts)
-            assembled = _assemble([row_digits[position] for position in positions.tolist()], strip, prefix, separators)
-            values[rows[positions]] = np.array(assembled, dtype=object)
-    for row in np.concatenate(fallback).tolist():
+            assembled = _assemble([row_digits[position] for position in positions], strip, prefix, separators)
+            for position, formatted in zip(positions, assembled, strict=True):
+                values[rows[position]] = formatted
+    for row in fallback:
         values[row] = international_reference(ccs[row], areas[row], numbers[row], regions[row])
-    return values.tolist()
+    return values
 
 
 @dataclass

@@ -63,7 +63,10 @@ def test_payments_are_recorded_by_the_accounting_module(sandbox, monkeypatch):
     assert seen == [(sandbox.tenant_id, {"InvoiceNumber": "INV-1", "Amount": 10})]
 
 
-def test_counters_report_requests_by_route_template_and_status(sandbox):
+def test_counters_report_requests_by_route_template_and_status(sandbox_factory):
+    # A real-time clock: at the suite's usual clock_scale a rate-limit minute lasts 0.1 s, which a
+    # slow machine can spend between these calls, and the rolling window would forget some.
+    sandbox = sandbox_factory(SandboxConfig(clock_scale=1), routes=ROUTES)
     with sandbox.api_client() as client:
         client.get("/Widgets")
         client.get("/Widgets")

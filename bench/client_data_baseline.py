@@ -25,7 +25,7 @@ from rapidfuzz import fuzz, process
 from import_tools.countries import country_code
 from import_tools.names import LEGAL_FORMS
 from import_tools.phones import _lost_trunk_zero, _trunk_prefix, international_reference
-from import_tools.postcodes import WIDTHS
+from import_tools.postcodes import WIDTHS, decide_postcode
 
 _LEGAL = set(LEGAL_FORMS)
 _PHONE_TYPES = (("Phone", "DEFAULT"), ("Office", "OFFICE"), ("DDI", "DDI"), ("Mobile", "MOBILE"))
@@ -62,18 +62,10 @@ def name_key(name: str) -> str:
 
 
 def pad_postcode(value: str, region: str) -> tuple[str, str, str]:
-    """(postcode, rule applied, problem seen), as import_tools.postcodes words them."""
+    """(postcode, rule applied, problem seen): the rule import_tools applies to each distinct value."""
     if region not in WIDTHS or not value:
         return value, "", ""
-    width, shortest = WIDTHS[region]
-    if value.isascii() and value.isdigit():
-        if shortest <= len(value) < width:
-            return value.zfill(width), f"{region} postcodes have {width} digits: leading zeros restored", ""
-        if len(value) < shortest:
-            return value, "", f"too short for a {region} postcode ({width} digits); left as is"
-    if region == "US" and re.fullmatch(r"\d{1,4}-\d{4}", value) and value.find("-") >= shortest:
-        return value.zfill(10), "US ZIP+4: the ZIP part has 5 digits, leading zeros restored", ""
-    return value, "", ""
+    return decide_postcode(value, region)
 
 
 def postcode_key(value: str, country: str) -> str:

@@ -41,7 +41,7 @@ def repair_postcodes(values: np.ndarray, regions: np.ndarray, rows: pd.Index,
     for row, value, region in zip(ruled.tolist(), values[ruled].tolist(), regions[ruled].tolist(), strict=True):
         decision = decided.get((value, region))
         if decision is None:
-            decision = decided[(value, region)] = _decide(value, region)
+            decision = decided[(value, region)] = decide_postcode(value, region)
         new, rule, problem = decision
         if new != value:
             out[row] = new
@@ -57,7 +57,7 @@ def repair_postcodes(values: np.ndarray, regions: np.ndarray, rows: pd.Index,
 _ZIP4 = re.compile(r"\d{1,4}-\d{4}")
 
 
-def _decide(value: str, region: str) -> tuple[str, str, str]:
+def decide_postcode(value: str, region: str) -> tuple[str, str, str]:
     """For one (postcode, country): the repaired value, the rule applied, or the problem seen."""
     width, shortest = WIDTHS[region]
     if value.isdigit() and value.isascii():

@@ -54,7 +54,8 @@ _PADDABLE = {region: re.compile(rf"\d{{{shortest},{width - 1}}}") for region, (w
 
 
 def _padded_key(postcode: str, region: str) -> str:
-    """``postcode_key`` of one distinct postcode, zero-padded to its country's width."""
+    """The comparison key of one distinct postcode (upper case, no spaces, a ZIP+4 as its ZIP),
+    zero-padded to its country's width."""
     key = postcode.upper().replace(" ", "")
     if not key.isalnum():  # the regexes only where there is something for them to do
         key = _ZIP4_KEY.sub(r"\1", _SPACES.sub("", key))

@@ -91,23 +91,17 @@ def _region_for_country_code(code: object) -> str:
     return phonenumbers.region_code_for_country_code(int(code)) if code.isdigit() and len(code) <= 3 else "ZZ"
 
 
-def phone_regions(country_code: pd.Series, region: pd.Series) -> pd.Series:
-    """The region each number belongs to: its country-code part's, else the contact's country."""
-    if not (country_code != "").any():
-        return region
-    regions = _regions_of(country_code.tolist(), region.tolist(), {})
-    return pd.Series(regions, index=region.index, dtype="str")
+def _phone_regions(country_codes: list[str], regions: list[str], known: dict[str, str]) -> list[str]:
+    """The region each number belongs to: its country-code part's ("+1" is the US whatever the
+    address says), else the contact's country."""
+    return [_cc_region(cc.translate(_CC_SEPARATORS), known) if cc else region
+            for cc, region in zip(country_codes, regions, strict=True)]
 
 
-def _regions_of(country_codes: list[str], regions: list[str], known: dict[str, str]) -> list[str]:
-    """``phone_regions`` on lists; ``known`` caches country-code digits -> region."""
-    out = regions.copy()
-    for i, cc in enumerate(country_codes):
-        if cc:
-            digits = cc.translate(_CC_SEPARATORS)
-            found = known.get(digits)
-            out[i] = found if found is not None else known.setdefault(digits, _region_for_country_code(digits))
-    return out
+def _cc_region(digits: str, known: dict[str, str]) -> str:
+    """The region of a country code's digits; ``known`` remembers them (few distinct codes)."""
+    found = known.get(digits)
+    return found if found is not None else known.setdefault(digits, _region_for_country_code(digits))
 
 
 class _Unanalysable(Exception):
@@ -361,8 +355,7 @@ def international_texts(ccs: list[str], areas: list[str], numbers: list[str], re
             fallback.append(row)
             continue
         # The region that reads the number: its country code's own, else the contact's country.
-        own = (known.get(cc_digits) or known.setdefault(cc_digits, _region_for_country_code(cc_digits))) if cc \
-            else regions[row]
+        own = _cc_region(cc_digits, known) if cc else regions[row]
         if own:  # no country and no "+": phonenumbers cannot place it either
             digits[row] = text
             by_region.setdefault(own, []).append(row)
@@ -441,7 +434,7 @@ def restore_trunk_prefixes(country_code: pd.Series, area: pd.Series, number: pd.
 def restored_trunk_prefixes(ccs: list[str], areas: list[str], numbers: list[str],
                             contact_regions: list[str]) -> tuple[list[str], list[str], list[str]]:
     """``restore_trunk_prefixes`` on plain lists: new areas, new numbers, rules."""
-    regions = _regions_of(ccs, contact_regions, {})
+    regions = _phone_regions(ccs, contact_regions, {})
     by_region: dict[str, list[int]] = {}
     digits: dict[int, str] = {}
     for row, (area_part, number_part, own) in enumerate(zip(areas, numbers, regions, strict=True)):

@@ -69,9 +69,3 @@ def decide_postcode(value: str, region: str) -> tuple[str, str, str]:
         # ZIP+4: the ZIP part has 5 digits, the "-dddd" stays
         return value.zfill(10), "US ZIP+4: the ZIP part has 5 digits, leading zeros restored", ""
     return value, "", ""
-
-
-def postcode_key(values: pd.Series) -> pd.Series:
-    """The comparison form of a postcode: upper case, no spaces; a ZIP+4 compares as its ZIP."""
-    key = values.str.upper().str.replace(r"\s+", "", regex=True)
-    return key.str.replace(r"^(\d{5})-\d{4}$", r"\1", regex=True)

@@ -31,10 +31,6 @@ def joined(*parts: np.ndarray, separator: str = " ") -> np.ndarray:
     return out
 
 
-def empty_text(index: pd.Index) -> pd.Series:
-    return pd.Series("", index=index, dtype="str")
-
-
 def factorize_pairs(first: pd.Series | np.ndarray, second: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray,
                                                                                           np.ndarray]:
     """``pd.factorize`` of (first, second) pairs, in order of first appearance, without building a

@@ -12,9 +12,11 @@ for NZ). Numbers that agree on their region, those first digits and their length
 take the same path through phonenumbers: the same trunk prefix stripped, the same validity,
 the same grouping. So one representative per class is parsed, and its result, read as a
 *shape* ("+44 ", strip 1 digit, a space after digits 2 and 6), is applied to the whole class
-with string slicing. Anything outside that model (a "+" or letters in the number, an
-international dialling prefix, a country code typed without "+", a region whose patterns do
-not analyse) is parsed row by row. A property test holds the column results equal to the
+at once: the digits sit in a matrix of code points (numpy's fixed-width strings), so classes
+are found by grouping integers and results are cut and glued as whole columns. Anything
+outside that model (a "+" or letters in the number, an international dialling prefix, a
+country code typed without "+", more than 18 digits, a region whose patterns do not analyse)
+is parsed row by row. A property test holds the column results equal to the
 reference.
 
 A number "parses" when phonenumbers can read it and it has a possible length for its country.
@@ -28,7 +30,7 @@ national form starts with the trunk prefix "0", so a number that has no such zer
 
 from __future__ import annotations
 
-import operator
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -91,19 +93,6 @@ def _region_for_country_code(code: object) -> str:
     return phonenumbers.region_code_for_country_code(int(code)) if code.isdigit() and len(code) <= 3 else "ZZ"
 
 
-def _phone_regions(country_codes: list[str], regions: list[str], known: dict[str, str]) -> list[str]:
-    """The region each number belongs to: its country-code part's ("+1" is the US whatever the
-    address says), else the contact's country."""
-    return [_cc_region(cc.translate(_CC_SEPARATORS), known) if cc else region
-            for cc, region in zip(country_codes, regions, strict=True)]
-
-
-def _cc_region(digits: str, known: dict[str, str]) -> str:
-    """The region of a country code's digits; ``known`` remembers them (few distinct codes)."""
-    found = known.get(digits)
-    return found if found is not None else known.setdefault(digits, _region_for_country_code(digits))
-
-
 class _Unanalysable(Exception):
     pass
 
@@ -164,6 +153,87 @@ def _pattern_width(pattern: str | None, *, prefix_only: bool = False) -> int:
 _LENGTHS = 20  # beyond phonenumbers' longest national number (17), every length is alike
 
 
+_MAX_DIGITS = 18  # digit runs read as int64 keys; longer ones (no real national number is) go one by one
+
+
+@dataclass(frozen=True)
+class _Digits:
+    """Each row's phone parts reduced to their digits, for the class rules.
+
+    ``texts``: the digits as text where the parts hold only ASCII digits and the separators
+    people type (else ""); ``simple``: such rows with 1 to 18 digits, the ones the class rules
+    take (longer ones are parsed one by one); ``codes``: their digits' code points as a
+    NUL-padded matrix (the layout of numpy's fixed-width strings), so leading digits become
+    integers and results are cut and glued as whole columns; ``first``: the code point of the
+    first character as typed (0 for none), separators included.
+    """
+
+    texts: np.ndarray
+    simple: np.ndarray
+    codes: np.ndarray
+    lengths: np.ndarray
+    first: np.ndarray
+
+
+def _digits_of(area: np.ndarray, number: np.ndarray) -> _Digits:
+    text = area + number  # object arrays: numpy concatenates each pair of parts
+    lengths = np.fromiter(map(len, text.tolist()), dtype=np.int64, count=len(text))
+    # Fixed-width strings truncate, which is fine: a longer text is never simple as it is.
+    codes = text.astype(f"U{_MAX_DIGITS}").view(np.uint32).reshape(len(text), _MAX_DIGITS)
+    first = codes[:, 0].copy()
+    simple = (lengths <= _MAX_DIGITS) & (lengths > 0)
+    simple &= ((codes - 48) < 10).sum(axis=1) == lengths  # digits only (NUL and the rest wrap round)
+    texts = np.where(simple, text, "")
+    # Separators, letters, other scripts' digits, long runs: the rare rows Python cleans one by one.
+    messy = np.flatnonzero(~simple & (lengths > 0))
+    cleaned = [value.translate(_SEPARATORS) for value in text[messy].tolist()]
+    good = [value.isdigit() and value.isascii() for value in cleaned]
+    if any(good):
+        at = messy[np.array(good, dtype=bool)]
+        kept = [value for value, ok in zip(cleaned, good, strict=True) if ok]
+        texts[at] = kept
+        lengths[at] = [len(value) for value in kept]
+        short = at[lengths[at] <= _MAX_DIGITS]
+        codes[short] = texts[short].astype(f"U{_MAX_DIGITS}").view(np.uint32).reshape(len(short), _MAX_DIGITS)
+        simple[short] = True
+    return _Digits(texts=texts, simple=simple, codes=codes, lengths=lengths, first=first)
+
+
+def _leading(codes: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The integer value of each row's first ``counts`` digits (at most 18, so int64 holds them)."""
+    value = np.zeros(len(codes), dtype=np.int64)
+    for column in range(int(counts.max(initial=0))):
+        reading = column < counts
+        value = np.where(reading, value * 10 + codes[:, column].astype(np.int64) - 48, value)
+    return value
+
+
+def _first_rows(codes: np.ndarray) -> np.ndarray:
+    """For codes 0..k-1 (as pandas.factorize numbers them), the first row holding each."""
+    firsts = np.empty(int(codes.max(initial=-1)) + 1, dtype=np.int64)
+    firsts[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # written last = the first row
+    return firsts
+
+
+@dataclass(frozen=True)
+class _Classes:
+    codes: np.ndarray  # each row's class, numbered in order of first appearance
+    firsts: np.ndarray  # each class's first row: its representative
+    outside: np.ndarray  # bool per class: parsed row by row instead
+
+
+def _own_regions(country_codes: np.ndarray, regions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The region each number belongs to: its country-code part's ("+1" is the US whatever the
+    address says), else the contact's country; and whether the country-code part (if any) is
+    plain digits. Country-code parts repeat, so each distinct one is looked at once."""
+    codes, distinct = pd.factorize(country_codes)
+    digits = [str(value).translate(_CC_SEPARATORS) for value in distinct]
+    their_regions = np.array([_region_for_country_code(value) for value in digits] or [""], dtype=object)
+    plain = np.array([value.isdigit() and value.isascii() for value in digits] or [True], dtype=bool)
+    has_cc = country_codes != ""
+    return np.where(has_cc, their_regions[codes], regions), ~has_cc | plain[codes]
+
+
 @dataclass(frozen=True)
 class _KeyRules:
     """Which leading digits decide phonenumbers' handling of a region's national numbers.
@@ -182,46 +252,53 @@ class _KeyRules:
     international_prefix: re.Pattern[str] | None
     international_prefix_width: int
 
-    def classes(self, digits: list[str], has_cc: list[bool]) -> list[tuple[list[int], bool]]:
-        """The numbers' classes, in order of first appearance: each one's positions, and whether it
-        falls outside the model (an international dialling prefix, or its country code typed
-        without "+"; with fewer than 3 digits phonenumbers also weighs the separators).
+    def classes(self, digits: _Digits, rows: np.ndarray, plus: np.ndarray) -> _Classes:
+        """The classes of the numbers at ``rows`` (short digit runs of ``digits``), in order of first
+        appearance, and whether each falls outside the model (an international dialling prefix, or
+        its country code typed without "+"; with fewer than 3 digits phonenumbers also weighs the
+        separators).
 
         A class is the numbers agreeing on the leading digits their key width covers, their
         length, where their national prefix ends (twice: the formatted number is read back once
         more, see international_reference) and whether they had a "+cc" part: phonenumbers treats
-        them all alike. Plain loops with small caches: the patterns only read a few leading digits.
+        them all alike. Everything but the key's digits depends on the length and the first few
+        digits only (both prefixes, the national one read twice, and the country code), so it is
+        worked out in Python once per such *head* (a "$" in a prefix pattern makes the whole
+        number the head); the rows themselves are only grouped, as integers, by numpy and pandas.
         """
         national_end = _match_ends(self.national_prefix, self.national_prefix_width)
         international_end = _match_ends(self.international_prefix, self.international_prefix_width)
         before, after, clip, country = self.before, self.after, _LENGTHS - 1, self.country_code
-        # Everything but the key's digits depends on the length and the first few digits only
-        # (both prefixes, the national one read twice, and the country code), so it is worked out
-        # once per such head; a "$" in a prefix pattern makes the whole number the head.
+        codes, lengths, texts = digits.codes[rows], digits.lengths[rows], digits.texts[rows]
         whole = any(p is not None and "$" in p.pattern for p in (self.national_prefix, self.international_prefix))
-        head_width = None if whole else max(2 * self.national_prefix_width, self.international_prefix_width,
-                                            len(country))
-        heads: dict[tuple[str, int, bool], tuple[int, int, int, int, bool, bool]] = {}
-        groups: dict[tuple[str, tuple[int, int, int, int, bool, bool]], list[int]] = {}
-        for position, (number, plus) in enumerate(zip(digits, has_cc, strict=True)):
+        head_width = max(2 * self.national_prefix_width, self.international_prefix_width, len(country))
+        if whole or head_width > _MAX_DIGITS - 3:  # the head is the whole number
+            head_values = pd.factorize(texts)[0]
+        else:  # the head's digits (how many is fixed by the length, so leading zeros count)
+            head_values = _leading(codes, np.minimum(lengths, head_width))
+        head_codes = pd.factorize((head_values * (_MAX_DIGITS + 1) + lengths) * 2 + plus)[0]
+        head_rows = _first_rows(head_codes)
+        widths = np.empty(len(head_rows), dtype=np.int64)
+        rule_of_head = np.empty(len(head_rows), dtype=np.int64)
+        rules: dict[tuple[int, int, int, int, bool, bool], int] = {}
+        for head, row in enumerate(head_rows.tolist()):
+            number, has_cc = texts[row], bool(plus[row])
             length = len(number)
-            head = (number[:head_width], length, plus)
-            rule = heads.get(head)
-            if rule is None:
-                end = national_end(number)
-                again = national_end(number[end:]) if end else 0
-                width = max(before[min(length, clip)], after[min(length, clip)],
-                            end + after[min(max(length - end, 0), clip)],
-                            end + again + after[min(max(length - end - again, 0), clip)])
-                out = length < 3 or (not plus and (international_end(number) > 0 or number.startswith(country)))
-                rule = heads[head] = (width, length, end, again, plus, out)
-            key = (number[:rule[0]], rule)
-            members = groups.get(key)
-            if members is None:
-                groups[key] = [position]
-            else:
-                members.append(position)
-        return [(members, rule[5]) for (_, rule), members in groups.items()]
+            end = national_end(number)
+            again = national_end(number[end:]) if end else 0
+            width = max(before[min(length, clip)], after[min(length, clip)],
+                        end + after[min(max(length - end, 0), clip)],
+                        end + again + after[min(max(length - end - again, 0), clip)])
+            out = length < 3 or (not has_cc and (international_end(number) > 0 or number.startswith(country)))
+            rule_of_head[head] = rules.setdefault((width, length, end, again, has_cc, out), len(rules))
+            widths[head] = min(width, length)
+        # The class key: the rule and the leading digits it reads (their count is the rule's).
+        rule = rule_of_head[head_codes]
+        key_codes = pd.factorize(_leading(codes, widths[head_codes]))[0]
+        class_codes = pd.factorize(rule * (int(key_codes.max(initial=0)) + 1) + key_codes)[0]
+        firsts = _first_rows(class_codes)
+        outside = np.array([out for *_, out in rules], dtype=bool)[rule[firsts]]
+        return _Classes(codes=class_codes, firsts=firsts, outside=outside)
 
 
 def _match_ends(pattern: re.Pattern[str] | None, width: int) -> Callable[[str], int]:
@@ -317,71 +394,62 @@ def _shape(formatted: str | None, digits: str) -> tuple[str, int, tuple[tuple[in
     return (prefix + " ", len(digits) - len(national), tuple(separators))
 
 
-def _assemble(digits: list[str], strip: int, prefix: str, separators: tuple[tuple[int, str], ...]) -> list[str]:
-    """The shape applied to each number: ``strip`` leading digits dropped, the rest cut at the
-    separators' positions and glued back with them (one format call per number)."""
-    cuts = [strip, *(strip + position for position, _ in separators)]
-    pieces = operator.itemgetter(*(slice(start, end) for start, end in zip(cuts, [*cuts[1:], None], strict=True)))
-    escaped = [text.replace("{", "{{").replace("}", "}}") for text in (prefix, *(sep for _, sep in separators))]
-    template = "{}".join(escaped) + "{}"
-    if len(cuts) == 1:  # itemgetter of one slice returns the piece itself, not a tuple
-        return [template.format(pieces(number)) for number in digits]
-    fill = template.format
-    return [fill(*pieces(number)) for number in digits]
+def _assemble(codes: np.ndarray, prefix: str, strip: int, separators: tuple[tuple[int, str], ...]) -> np.ndarray:
+    """The shape applied to rows of digit code points: ``strip`` leading digits dropped, the rest
+    cut at the separators' positions and glued back with them, as whole columns; the result
+    read as fixed-width strings (the NUL padding after the last digit falls away)."""
+    def constant(text: str) -> np.ndarray:
+        return np.broadcast_to(np.array([ord(char) for char in text], dtype=np.uint32), (len(codes), len(text)))
+
+    cuts = [strip, *(strip + position for position, _ in separators), codes.shape[1]]
+    pieces = [constant(prefix)]
+    for (start, end), glue in zip(itertools.pairwise(cuts), [*(sep for _, sep in separators), ""], strict=True):
+        pieces += [codes[:, start:end], constant(glue)]
+    glued = np.ascontiguousarray(np.concatenate(pieces, axis=1))
+    return glued.view(f"U{glued.shape[1]}").reshape(len(codes))
 
 
 def international_numbers(country_code: pd.Series, area: pd.Series, number: pd.Series,
                           region: pd.Series) -> pd.Series:
     """``international_reference`` for whole columns; None where a number does not parse."""
-    values = international_texts(*(column.tolist() for column in (country_code, area, number, region)))
+    values = international_texts(*(column.to_numpy(dtype=object) for column in (country_code, area, number, region)))
     return pd.Series(values, index=area.index, dtype=object)
 
 
-def international_texts(ccs: list[str], areas: list[str], numbers: list[str], regions: list[str]) -> list[str | None]:
-    """``international_numbers`` on plain lists, one entry per row."""
-    values: list[str | None] = [None] * len(areas)
-    fallback: list[int] = []  # rows parsed on their own
-    by_region: dict[str, list[int]] = {}  # simple numbers by the region that reads them
-    digits: dict[int, str] = {}
-    known: dict[str, str] = {}
-    for row, (cc, area_part, number_part) in enumerate(zip(ccs, areas, numbers, strict=True)):
-        if not area_part and not number_part:
-            continue  # most contacts have no fax, DDI or office line
-        text = (area_part + number_part).replace(" ", "")
-        if not text.isdigit():
-            text = text.translate(_SEPARATORS)
-        cc_digits = cc.translate(_CC_SEPARATORS) if cc else ""
-        if not (text.isdigit() and text.isascii()) or (cc and not (cc_digits.isdigit() and cc_digits.isascii())):
-            fallback.append(row)
-            continue
-        # The region that reads the number: its country code's own, else the contact's country.
-        own = _cc_region(cc_digits, known) if cc else regions[row]
-        if own:  # no country and no "+": phonenumbers cannot place it either
-            digits[row] = text
-            by_region.setdefault(own, []).append(row)
-    for own, rows in by_region.items():
-        rules = key_rules(own)
+def international_texts(ccs: np.ndarray, areas: np.ndarray, numbers: np.ndarray, regions: np.ndarray) -> np.ndarray:
+    """``international_numbers`` on object arrays of text: an object array, None where a number
+    does not parse (or there is none)."""
+    values = np.full(len(areas), None, dtype=object)
+    digits = _digits_of(areas, numbers)
+    own, plain_cc = _own_regions(ccs, regions)
+    has_cc = ccs != ""
+    present = digits.lengths > 0  # most contacts have no fax, DDI or office line
+    fallback = present & ~(digits.simple & plain_cc)  # parsed on their own
+    # The rest by the region that reads them (no country and no "+": phonenumbers cannot place it either).
+    placed = np.flatnonzero(present & ~fallback & (own != ""))
+    region_codes, distinct = pd.factorize(own[placed])
+    for code, region in enumerate(distinct.tolist()):
+        rows = placed[region_codes == code]
+        rules = key_rules(region)
         if rules is None:
-            fallback.extend(rows)
+            fallback[rows] = True
             continue
-        row_digits = [digits[row] for row in rows]
-        shapes: dict[tuple[str, int, tuple[tuple[int, str], ...]], list[int]] = {}
-        for positions, outside in rules.classes(row_digits, [ccs[row] != "" for row in rows]):
-            # One representative per class goes through phonenumbers; its shape fits the class.
-            row = rows[positions[0]]
+        classes = rules.classes(digits, rows, has_cc[rows])
+        # One representative per class goes through phonenumbers; its shape fits the class.
+        shapes: dict[tuple[str, int, tuple[tuple[int, str], ...]], int] = {}
+        shape_of = np.empty(len(classes.firsts), dtype=np.int64)  # -1: row by row; -2: does not parse
+        for number, (first, outside) in enumerate(zip(classes.firsts.tolist(), classes.outside.tolist(),
+                                                      strict=True)):
+            row = rows[first]
             shape = None if outside else _shape(
-                international_reference(ccs[row], areas[row], numbers[row], regions[row]), row_digits[positions[0]])
-            if shape is None:
-                fallback.extend(rows[position] for position in positions)
-            else:
-                shapes.setdefault(shape, []).extend(positions)
-        for (prefix, strip, separators), positions in shapes.items():
-            if not prefix:
-                continue  # the class does not parse: None
-            assembled = _assemble([row_digits[position] for position in positions], strip, prefix, separators)
-            for position, formatted in zip(positions, assembled, strict=True):
-                values[rows[position]] = formatted
-    for row in fallback:
+                international_reference(ccs[row], areas[row], numbers[row], regions[row]), digits.texts[row])
+            shape_of[number] = -1 if shape is None else -2 if not shape[0] else shapes.setdefault(shape, len(shapes))
+        row_shapes = shape_of[classes.codes]
+        fallback[rows[row_shapes == -1]] = True
+        for (prefix, strip, separators), number in shapes.items():
+            members = rows[row_shapes == number]
+            values[members] = _assemble(digits.codes[members], prefix, strip, separators)
+    for row in np.flatnonzero(fallback).tolist():
         values[row] = international_reference(ccs[row], areas[row], numbers[row], regions[row])
     return values
 
@@ -399,9 +467,9 @@ def format_phones(country_code: np.ndarray, area: np.ndarray, number: np.ndarray
     """The phone column of the CRM frame, with unparseable numbers kept as text and reported. The
     parts are object arrays in the order of ``rows`` (the row labels reports quote)."""
     present = (country_code != "") | (area != "") | (number != "")
-    texts = international_texts(country_code.tolist(), area.tolist(), number.tolist(), region.tolist())
-    parsed = np.array([text is not None for text in texts], dtype=bool)
-    phone = np.array([text or "" for text in texts], dtype=object)
+    phone = international_texts(country_code, area, number, region)
+    parsed = phone != None  # noqa: E711 (element-wise)
+    phone[~parsed] = ""
     bad = present & ~parsed
     # Kept as typed, never dropped; a country code part keeps its "+", so the text reads the same
     # way when it comes back (without it, "44 020" would read as a national number).
@@ -424,50 +492,51 @@ def restore_trunk_prefixes(country_code: pd.Series, area: pd.Series, number: pd.
     the contact's address says), else the contact's. Returns the new area and number columns and
     the rule applied per changed row ("" if none).
     """
-    new_areas, new_numbers, rules = restored_trunk_prefixes(
-        country_code.tolist(), area.tolist(), number.tolist(), region.tolist())
     new_area, new_number, rule = (pd.Series(values, index=area.index, dtype="str")
-                                  for values in (new_areas, new_numbers, rules))
+                                  for values in restored_trunk_prefixes(
+        *(column.to_numpy(dtype=object) for column in (country_code, area, number, region))))
     return new_area, new_number, rule
 
 
-def restored_trunk_prefixes(ccs: list[str], areas: list[str], numbers: list[str],
-                            contact_regions: list[str]) -> tuple[list[str], list[str], list[str]]:
-    """``restore_trunk_prefixes`` on plain lists: new areas, new numbers, rules."""
-    regions = _phone_regions(ccs, contact_regions, {})
-    by_region: dict[str, list[int]] = {}
-    digits: dict[int, str] = {}
-    for row, (area_part, number_part, own) in enumerate(zip(areas, numbers, regions, strict=True)):
-        first = area_part or number_part
-        # Only a zero is a digit a spreadsheet strips; a US "1" never leads a stored number.
-        if not first or first.startswith(("0", "+")) or _trunk_prefix(own) != "0":
-            continue
-        text = (area_part + number_part).translate(_SEPARATORS)
-        if text.isdigit() and text.isascii():
-            digits[row] = text
-            by_region.setdefault(own, []).append(row)
-    fixed: list[int] = []
-    for own, rows in by_region.items():
-        members = [digits[row] for row in rows]
-        rules = key_rules(own, validity=True)
-        if rules is None:
-            fixed.extend(row for row, text in zip(rows, members, strict=True) if _lost_trunk_zero(text, own))
-            continue
-        for positions, outside in rules.classes(members, [False] * len(members)):
-            if outside:  # parsed one by one
-                fixed.extend(rows[position] for position in positions if _lost_trunk_zero(members[position], own))
-            elif _lost_trunk_zero(members[positions[0]], own):
-                fixed.extend(rows[position] for position in positions)
-    rules_applied = [""] * len(areas)
-    if not fixed:
+def restored_trunk_prefixes(ccs: np.ndarray, areas: np.ndarray, numbers: np.ndarray,
+                            contact_regions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``restore_trunk_prefixes`` on object arrays of text: new areas, new numbers, rules."""
+    own, _ = _own_regions(ccs, contact_regions)
+    digits = _digits_of(areas, numbers)
+    # The first character typed (the area's, else the number's): only a zero is a digit a
+    # spreadsheet strips, and a US "1" never leads a stored number.
+    first = digits.first
+    region_codes, distinct = pd.factorize(own)
+    trunk_zero = np.array([_trunk_prefix(region) == "0" for region in distinct] or [False], dtype=bool)
+    candidates = np.flatnonzero((digits.texts != "") & (first != ord("0")) & (first != ord("+"))
+                                & trunk_zero[region_codes])
+    fixed: list[np.ndarray] = []
+    for code in np.unique(region_codes[candidates]).tolist():
+        region = distinct[code]
+        rows = candidates[region_codes[candidates] == code]
+        rules = key_rules(region, validity=True)
+        one_by_one = rows if rules is None else rows[~digits.simple[rows]]  # more than 18 digits
+        if rules is not None:
+            short = rows[digits.simple[rows]]
+            classes = rules.classes(digits, short, np.zeros(len(short), dtype=bool))
+            lost = np.array([not outside and _lost_trunk_zero(digits.texts[short[first]], region)
+                             for first, outside in zip(classes.firsts.tolist(), classes.outside.tolist(),
+                                                       strict=True)], dtype=bool)
+            fixed.append(short[lost[classes.codes]])
+            one_by_one = np.concatenate([one_by_one, short[classes.outside[classes.codes]]])
+        fixed.append(np.array([row for row in one_by_one.tolist() if _lost_trunk_zero(digits.texts[row], region)],
+                              dtype=np.int64))
+    rules_applied = np.full(len(areas), "", dtype=object)
+    at = np.concatenate(fixed) if fixed else np.array([], dtype=np.int64)
+    if not len(at):
         return areas, numbers, rules_applied
     new_areas, new_numbers = areas.copy(), numbers.copy()
-    for row in fixed:
-        if areas[row]:
-            new_areas[row] = "0" + areas[row]
-        else:
-            new_numbers[row] = "0" + numbers[row]
-        rules_applied[row] = f"{regions[row]} numbers start with trunk prefix 0 (phonenumbers national format)"
+    in_area = at[areas[at] != ""]
+    in_number = at[areas[at] == ""]
+    new_areas[in_area] = "0" + areas[in_area]
+    new_numbers[in_number] = "0" + numbers[in_number]
+    rules_applied[at] = [f"{region} numbers start with trunk prefix 0 (phonenumbers national format)"
+                         for region in own[at].tolist()]
     return new_areas, new_numbers, rules_applied
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from import_tools import reports
+from import_tools.series import factorize_pairs
 
 # country -> (digits, fewest digits a stripped code can have)
 WIDTHS = {
@@ -29,29 +30,21 @@ def repair_postcodes(values: np.ndarray, regions: np.ndarray, rows: pd.Index,
     """Postcodes (an object array) with stripped zeros restored; also the repairs and the issues
     found, quoting ``rows`` (the row labels of the values).
 
-    Postcodes repeat (a city's few codes), so each distinct (postcode, country) is decided once.
+    Postcodes repeat (a city's few codes), so each distinct (postcode, country) is decided once
+    and the decisions are spread back over the rows by their pair codes.
     """
-    ruled = np.flatnonzero(np.isin(regions, list(WIDTHS)) & (values != ""))
+    ruled = np.flatnonzero(pd.Series(regions, copy=False).isin(list(WIDTHS)).to_numpy() & (values != ""))
     out = values.copy()
-    changed: list[int] = []
-    rules: list[str] = []
-    flagged: list[int] = []
-    problems: list[str] = []
-    decided: dict[tuple[str, str], tuple[str, str, str]] = {}
-    for row, value, region in zip(ruled.tolist(), values[ruled].tolist(), regions[ruled].tolist(), strict=True):
-        decision = decided.get((value, region))
-        if decision is None:
-            decision = decided[(value, region)] = decide_postcode(value, region)
-        new, rule, problem = decision
-        if new != value:
-            out[row] = new
-            changed.append(row)
-            rules.append(rule)
-        if problem:
-            flagged.append(row)
-            problems.append(problem)
-    return (out, reports.repairs(rows[changed], column, values[changed], out[changed], rules),
-            reports.issues(rows[flagged], column, values[flagged], problems))
+    codes, distinct_values, distinct_regions = factorize_pairs(values[ruled], regions[ruled])
+    decisions = [decide_postcode(value, region)
+                 for value, region in zip(distinct_values.tolist(), distinct_regions.tolist(), strict=True)]
+    columns = list(zip(*decisions, strict=True)) or [(), (), ()]
+    new, rule, problem = (np.array(column, dtype=object) for column in columns)
+    is_changed, is_flagged = (new != distinct_values)[codes], (problem != "")[codes]
+    changed, flagged = ruled[is_changed], ruled[is_flagged]
+    out[changed] = new[codes[is_changed]]
+    return (out, reports.repairs(rows[changed], column, values[changed], out[changed], rule[codes[is_changed]]),
+            reports.issues(rows[flagged], column, values[flagged], problem[codes[is_flagged]]))
 
 
 _ZIP4 = re.compile(r"\d{1,4}-\d{4}")

@@ -5,7 +5,8 @@ does not pass for "Hamilton Smith", data-formats.md section 6), 0-100. Candidate
 compared within a block of names sharing the key's first word; a block of more than 50 CRM
 companies (a common surname in a big CRM) is split by the last word too, then by the
 second-last, then the second. Blocks are integer codes (pandas factorize), the candidate
-pairs are cut from the CRM side sorted by block, and all pairs are scored in one
+pairs are cut from the CRM side sorted by block and name length (a name too much shorter or
+longer cannot reach the cutoff, so it is never scored), and all pairs are scored in one
 rapidfuzz call (``cpdist``, native and multi-threaded), so a million rows take seconds. A
 misspelt first word (or, in a split block, a misspelt splitting word) gets no suggestion,
 which a reviewer loses little by.
@@ -52,38 +53,56 @@ def review_suggestions(frame: pd.DataFrame, matches: pd.DataFrame, keys: pd.Seri
         words = np.zeros(len(blocks), dtype="int64")  # 0: not split; else 1 + the word's code
         words[split] = pd.factorize(np.array(_words(names[split].tolist(), word), dtype=object))[0] + 1
         blocks = pd.factorize(blocks * (int(words.max()) + 1) + words)[0].astype("int64")
-    # The pairs: each query with every CRM company in its block (blocks sorted, then sliced).
-    choice_blocks = blocks[queries:]
-    order = np.argsort(choice_blocks, kind="stable")
-    sorted_blocks = choice_blocks[order]
-    starts = np.searchsorted(sorted_blocks, blocks[:queries], side="left")
-    counts = np.searchsorted(sorted_blocks, blocks[:queries], side="right") - starts
+    # The pairs: each query with the CRM companies in its block whose length lets them reach the
+    # cutoff at all (fuzz.ratio is 100 * (1 - distance / total length), and the distance is at least
+    # the difference in length): the CRM side sorted by block and length, then sliced per query.
+    lengths = np.fromiter(map(len, names.tolist()), dtype=np.int64, count=len(names))
+    lowest, highest = _length_window(lengths[:queries], score_cutoff)
+    choice_keys = blocks[queries:] * _LONGEST + np.minimum(lengths[queries:], _LONGEST - 1)
+    order = np.argsort(choice_keys, kind="stable")
+    sorted_keys = choice_keys[order]
+    starts = np.searchsorted(sorted_keys, blocks[:queries] * _LONGEST + lowest, side="left")
+    counts = np.searchsorted(sorted_keys, blocks[:queries] * _LONGEST + highest, side="right") - starts
     if not counts.sum():
         return _empty()
     pair_queries = np.repeat(np.arange(queries), counts)
     within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
     pair_choices = order[np.repeat(starts, counts) + within]
+    crm_ids = side["crm_id"].to_numpy()
     scores = process.cpdist(names[pair_queries], names[queries + pair_choices], scorer=fuzz.ratio,
                             score_cutoff=score_cutoff, dtype=np.uint8, workers=-1)
     passed = np.flatnonzero(scores > 0)
     if not len(passed):
         return _empty()
     crm_rows = choice_rows[pair_choices[passed]]
-    kept = pd.DataFrame({"pos": positions[pair_queries[passed]],
-                         "crm_id": side["crm_id"].to_numpy()[crm_rows],
-                         "account_name": side["account_name"].to_numpy()[crm_rows],
-                         "score": scores[passed].astype(int)})
-    kept = kept.sort_values(["pos", "score", "crm_id"], ascending=[True, False, True], kind="stable")
-    kept["rank"] = kept.groupby("pos", sort=False).cumcount() + 1
-    kept = kept[kept["rank"] <= limit]
-    at = kept["pos"].to_numpy()
+    pos, score, crm_id = positions[pair_queries[passed]], scores[passed].astype(np.int64), crm_ids[crm_rows]
+    # Best first per row (ties by CRM id), then each row's first ``limit``.
+    order = np.lexsort((crm_id, -score, pos))
+    pos, score, crm_id, crm_rows = pos[order], score[order], crm_id[order], crm_rows[order]
+    row_starts = np.flatnonzero(np.r_[True, pos[1:] != pos[:-1]])
+    rank = np.arange(1, len(pos) + 1) - np.repeat(row_starts, np.diff(np.r_[row_starts, len(pos)]))
+    top = rank <= limit
+    at = pos[top]
     return pd.DataFrame({
         "row": frame.index.to_numpy()[at],
         "xero_reference": frame["xero_reference"].to_numpy()[at],
         "account_name": frame["account_name"].to_numpy()[at],
-        "crm_id": kept["crm_id"].to_numpy(), "crm_account_name": kept["account_name"].to_numpy(),
-        "score": kept["score"].to_numpy(), "rank": kept["rank"].to_numpy(),
+        "crm_id": crm_id[top], "crm_account_name": side["account_name"].to_numpy()[crm_rows[top]],
+        "score": score[top], "rank": rank[top],
     }, columns=REVIEW_COLUMNS)
+
+
+_LONGEST = 1 << 20  # name lengths as part of an integer sort key; longer names share the top slot
+
+
+def _length_window(lengths: np.ndarray, cutoff: float) -> tuple[np.ndarray, np.ndarray]:
+    """The shortest and longest names that could score ``cutoff`` against names of ``lengths``:
+    |a - b| <= (100 - cutoff) / 100 * (a + b), widened by one each way (a pair kept needlessly is
+    only scored; one dropped wrongly would be a lost suggestion)."""
+    slack = 100.0 - cutoff
+    lowest = np.floor(lengths * (100.0 - slack) / (100.0 + slack)) - 1
+    highest = np.ceil(lengths * (100.0 + slack) / max(100.0 - slack, 1e-9)) + 1
+    return (np.clip(lowest, 0, _LONGEST - 1).astype(np.int64), np.clip(highest, 0, _LONGEST - 1).astype(np.int64))
 
 
 def _empty() -> pd.DataFrame:

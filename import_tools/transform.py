@@ -99,9 +99,8 @@ def transform_contacts(export: pd.DataFrame, options: TransformOptions | None = 
         has_number = np.flatnonzero((area != "") | (number != ""))
         if not len(has_number):
             continue
-        new_area, new_number, rules = (np.array(values, dtype=object) for values in restored_trunk_prefixes(
-            cc[has_number].tolist(), area[has_number].tolist(), number[has_number].tolist(),
-            regions["contact"][has_number].tolist()))
+        new_area, new_number, rules = restored_trunk_prefixes(cc[has_number], area[has_number], number[has_number],
+                                                              regions["contact"][has_number])
         for part, old, new in (("AreaCode", area, new_area), ("Number", number, new_number)):
             changed = np.flatnonzero(old[has_number] != new)
             if len(changed):

@@ -35,7 +35,8 @@ words = st.text("abcdefghijklmnopqrstuvwxyz ABCDEFGHIJ&.'-", min_size=0, max_siz
 emails = st.one_of(st.just(""), st.from_regex(r"[a-z]{1,6}@[a-z]{1,6}\.(com|co\.uk|nz)", fullmatch=True))
 postcodes = st.one_of(digits, st.sampled_from(["SW1A 2DX", "V6B 2T4", "02134-1234", "2134-1234", "LS1 4AP", ""]))
 area_codes = st.one_of(st.just(""), st.sampled_from(["020", "20", "0161", "161", "08", "8", "04", "4", "617", "(626)",
-                                                     "1300", "021", "21"]), digits)
+                                                     "1300", "021", "21", "(20)", "(020)", "(161)", "-4", ".8"]),
+                       digits)
 country_codes = st.sampled_from(["", "", "", "44", "61", "64", "1", "49"])
 
 
@@ -141,7 +142,8 @@ def test_a_valid_postcode_is_never_changed(postcodes):
 
 phone_rows = st.tuples(country_codes, area_codes,
                        st.one_of(digits, st.sampled_from(["+44 20 8366 1177", "0044 20 8366 1177", "1-800-FLOWERS",
-                                                          "442083661177", "12 34", "x"])),
+                                                          "442083661177", "12 34", "x", "8366 1177", "(0)8366-1177",
+                                                          "1234567890123456789012", "٣٣٣٣٣٣٣", " ", "-"])),
                        st.sampled_from(REGIONS))
 
 

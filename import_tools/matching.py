@@ -42,27 +42,31 @@ def padded_postcode_keys(postcodes: pd.Series, countries: pd.Series) -> pd.Serie
     """
     codes, distinct_postcodes, distinct_countries = factorize_pairs(postcodes.to_numpy(), countries.to_numpy())
     regions = country_codes(pd.Series(distinct_countries, dtype="str")).tolist()
-    keys = [_padded_key(postcode, region)
-            for postcode, region in zip(pd.Series(distinct_postcodes, dtype="str").tolist(), regions, strict=True)]
-    key = np.array(keys, dtype=object)
+    key = np.array(_padded_keys(pd.Series(distinct_postcodes, dtype="str").tolist(), regions), dtype=object)
     return pd.Series(key[codes] if len(postcodes) else [], index=postcodes.index, dtype="str")
 
 
 _SPACES = re.compile(r"\s+")
 _ZIP4_KEY = re.compile(r"^(\d{5})-\d{4}$")
-_PADDABLE = {region: re.compile(rf"\d{{{shortest},{width - 1}}}") for region, (width, shortest) in WIDTHS.items()}
 
 
-def _padded_key(postcode: str, region: str) -> str:
-    """The comparison key of one distinct postcode (upper case, no spaces, a ZIP+4 as its ZIP),
-    zero-padded to its country's width."""
-    key = postcode.upper().replace(" ", "")
-    if not key.isalnum():  # the regexes only where there is something for them to do
-        key = _ZIP4_KEY.sub(r"\1", _SPACES.sub("", key))
-    paddable = _PADDABLE.get(region)
-    if paddable is not None and paddable.fullmatch(key):
-        key = key.zfill(WIDTHS[region][0])
-    return key
+def _padded_keys(postcodes: list[str], regions: list[str]) -> list[str]:
+    """The comparison key of each distinct postcode (upper case, no spaces, a ZIP+4 as its ZIP),
+    zero-padded to its country's width when it is 1 or 2 zeros short (all decimal digits).
+    Upper-cased and unspaced in one pass over them all joined (one per line)."""
+    text = "\n".join(postcodes)
+    plain = text.count("\n") == len(postcodes) - 1
+    tidied = text.upper().replace(" ", "").split("\n") if plain and postcodes else [
+        postcode.upper().replace(" ", "") for postcode in postcodes]
+    keys = []
+    for key, region in zip(tidied, regions, strict=True):
+        if not key.isalnum():  # the regexes only where there is something for them to do
+            key = _ZIP4_KEY.sub(r"\1", _SPACES.sub("", key))
+        rule = WIDTHS.get(region)
+        if rule is not None and rule[1] <= len(key) < rule[0] and key.isdecimal():
+            key = key.zfill(rule[0])
+        keys.append(key)
+    return keys
 
 
 def crm_keys(crm: pd.DataFrame) -> pd.DataFrame:
@@ -108,59 +112,23 @@ def match_contacts(frame: pd.DataFrame, contact_numbers: pd.Series, side: pd.Dat
     open_rows = match == UNMATCHED
     key_values = (keys if keys is not None else name_keys(frame["account_name"])).to_numpy(dtype=object)
     named = side[side["key"] != ""]
+    named_ids = named["crm_id"].to_numpy()
     # One factorize over both sides' keys: per distinct key, how many CRM companies have it and
-    # the first one's id; per row, its key's code.
+    # the first one's id; per row, its key's code. All that follows works on these integers.
     crm_count = len(named)
     codes = pd.factorize(np.concatenate([named["key"].to_numpy(dtype=object), key_values]))[0]
     crm_codes, row_codes = codes[:crm_count], codes[crm_count:]
     sizes = np.bincount(crm_codes, minlength=int(codes.max(initial=-1)) + 1)
     firsts = np.full(len(sizes), -1, dtype="int64")
-    firsts[crm_codes[::-1]] = named["crm_id"].to_numpy()[::-1]  # written last = the first company
+    firsts[crm_codes[::-1]] = named_ids[::-1]  # written last = the first company
     wanted = np.flatnonzero(open_rows & (key_values != "") & (sizes[row_codes] > 0))
-    found = pd.DataFrame({"pos": wanted, "key": key_values[wanted], "size": sizes[row_codes[wanted]],
-                          "first": firsts[row_codes[wanted]]})
-    single = found[found["size"] == 1]
-    match[single["pos"]] = NAME
-    crm_id[single["pos"]] = single["first"]
+    single = wanted[sizes[row_codes[wanted]] == 1]
+    match[single] = NAME
+    crm_id[single] = firsts[row_codes[single]]
 
-    repeated = found[found["size"] > 1]
+    repeated = wanted[sizes[row_codes[wanted]] > 1]
     if len(repeated):
-        # Postcode keys only where a name repeats: the rest never needs them.
-        rows = repeated["pos"].to_numpy()
-        street_pc = np.empty(len(frame), dtype=object)
-        postal_pc = np.empty(len(frame), dtype=object)
-        street_pc[rows] = padded_postcode_keys(frame["shipping_postcode"].iloc[rows],
-                                               frame["shipping_country"].iloc[rows]).to_numpy()
-        postal_pc[rows] = padded_postcode_keys(frame["billing_postcode"].iloc[rows],
-                                               frame["billing_country"].iloc[rows]).to_numpy()
-        candidates_side = named[named["key"].isin(repeated["key"])]
-        candidates_side = candidates_side.assign(
-            billing_pc=padded_postcode_keys(candidates_side["billing_postcode"],
-                                            candidates_side["billing_country"]).to_numpy(),
-            shipping_pc=padded_postcode_keys(candidates_side["shipping_postcode"],
-                                             candidates_side["shipping_country"]).to_numpy())
-        pairs = repeated[["pos", "key"]].merge(candidates_side[["key", "crm_id", "billing_pc", "shipping_pc"]],
-                                               on="key")
-        decided = np.zeros(len(frame), dtype=bool)
-        for mine in (street_pc, postal_pc):  # the street postcode first, as the original's VLOOKUP advice
-            pc = mine[pairs["pos"].to_numpy()]
-            fits = (pc != "") & ((pc == pairs["billing_pc"].to_numpy()) | (pc == pairs["shipping_pc"].to_numpy()))
-            fitting = pairs[fits & ~decided[pairs["pos"].to_numpy()]]
-            per_row = fitting.groupby("pos", sort=False)["crm_id"].agg(["size", "first"])
-            unique = per_row[per_row["size"] == 1]
-            match[unique.index] = NAME_POSTCODE
-            crm_id[unique.index] = unique["first"].to_numpy()
-            decided[unique.index] = True
-        still = pairs[~decided[pairs["pos"].to_numpy()]]
-        if len(still):
-            ordered = still.sort_values(["pos", "crm_id"])
-            rows_in_order, ids = ordered["pos"].to_numpy(), ordered["crm_id"].astype(str).tolist()
-            starts = np.flatnonzero(np.r_[True, rows_in_order[1:] != rows_in_order[:-1]])
-            ends = np.r_[starts[1:], len(ids)]
-            at = rows_in_order[starts]
-            match[at] = AMBIGUOUS
-            candidates[at] = [";".join(ids[start:end])
-                              for start, end in zip(starts.tolist(), ends.tolist(), strict=True)]
+        _decide_by_postcode(frame, named, repeated, row_codes[repeated], crm_codes, sizes, match, crm_id, candidates)
 
     # Several contacts on one company: which one it is, a person decides. A company matched by
     # its held reference keeps that match; the others then show as conflicts when written.
@@ -175,6 +143,59 @@ def match_contacts(frame: pd.DataFrame, contact_numbers: pd.Series, side: pd.Dat
                         "candidates": candidates}, index=index)
     out.loc[crm_id < 0, "crm_id"] = pd.NA
     return out
+
+
+def _decide_by_postcode(frame: pd.DataFrame, named: pd.DataFrame, rows: np.ndarray, row_codes: np.ndarray,
+                        crm_codes: np.ndarray, sizes: np.ndarray, match: np.ndarray, crm_id: np.ndarray,
+                        candidates: np.ndarray) -> None:
+    """Rows whose name key several CRM companies share: the postcode decides, else ambiguous.
+    ``rows`` and their key codes; ``crm_codes`` the key code of each company in ``named``.
+    Postcode keys are worked out only for these rows and their candidate companies."""
+    # The candidate pairs: each row with every company of its key, in CRM order (sorted by code, sliced).
+    wanted = np.zeros(len(sizes), dtype=bool)
+    wanted[row_codes] = True
+    companies = np.flatnonzero(wanted[crm_codes])
+    companies = companies[np.argsort(crm_codes[companies], kind="stable")]
+    starts = np.searchsorted(crm_codes[companies], row_codes, side="left")
+    counts = sizes[row_codes]
+    pair_rows = np.repeat(rows, counts)
+    pair_companies = companies[np.repeat(starts, counts) + np.arange(int(counts.sum()))
+                               - np.repeat(np.cumsum(counts) - counts, counts)]
+    street_pc = np.empty(len(frame), dtype=object)
+    postal_pc = np.empty(len(frame), dtype=object)
+    street_pc[rows] = padded_postcode_keys(frame["shipping_postcode"].iloc[rows],
+                                           frame["shipping_country"].iloc[rows]).to_numpy()
+    postal_pc[rows] = padded_postcode_keys(frame["billing_postcode"].iloc[rows],
+                                           frame["billing_country"].iloc[rows]).to_numpy()
+    held = named.iloc[companies]
+    billing_pc = np.empty(len(named), dtype=object)
+    shipping_pc = np.empty(len(named), dtype=object)
+    billing_pc[companies] = padded_postcode_keys(held["billing_postcode"], held["billing_country"]).to_numpy()
+    shipping_pc[companies] = padded_postcode_keys(held["shipping_postcode"], held["shipping_country"]).to_numpy()
+    pair_billing, pair_shipping = billing_pc[pair_companies], shipping_pc[pair_companies]
+    ids = named["crm_id"].to_numpy()
+    decided = np.zeros(len(frame), dtype=bool)
+    for mine in (street_pc, postal_pc):  # the street postcode first, as the original's VLOOKUP advice
+        pc = mine[pair_rows]
+        fits = (pc != "") & ((pc == pair_billing) | (pc == pair_shipping)) & ~decided[pair_rows]
+        fitting_rows = pair_rows[fits]
+        alone = np.bincount(fitting_rows, minlength=len(frame))[fitting_rows] == 1  # the one company that fits
+        at = fitting_rows[alone]
+        match[at] = NAME_POSTCODE
+        crm_id[at] = ids[pair_companies[fits][alone]]
+        decided[at] = True
+    still = ~decided[pair_rows]
+    if not still.any():
+        return
+    # Still several: ambiguous, with the candidates' ids in order.
+    left_rows, left_ids = pair_rows[still], ids[pair_companies[still]]
+    order = np.lexsort((left_ids, left_rows))
+    left_rows, left_ids = left_rows[order], left_ids[order].astype(str).tolist()
+    starts = np.flatnonzero(np.r_[True, left_rows[1:] != left_rows[:-1]])
+    ends = np.r_[starts[1:], len(left_ids)]
+    at = left_rows[starts]
+    match[at] = AMBIGUOUS
+    candidates[at] = [";".join(left_ids[start:end]) for start, end in zip(starts.tolist(), ends.tolist(), strict=True)]
 
 
 def match_summary(matches: pd.DataFrame) -> dict[str, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from import_tools.matching import crm_keys, match_contacts, match_summary
+from import_tools.matching import crm_keys, match_contacts, match_summary, padded_postcode_keys
 from import_tools.names import name_keys
 from import_tools.review import review_suggestions
 
@@ -89,6 +89,17 @@ def test_duplicate_names_in_different_postcodes_are_told_apart_by_postcode():
     assert matches["match"].tolist() == ["name_postcode", "name_postcode", "name_postcode", "ambiguous"]
     assert matches["crm_id"].tolist()[:3] == [1, 2, 3]
     assert matches.loc[5, "candidates"] == "3;4"
+
+
+def test_postcode_keys_compare_postcodes_as_a_person_would():
+    """B19: case and spaces ignored, a ZIP+4 compared as its ZIP, stripped zeros restored by the
+    country's width (only when one or two short), alphanumeric postcodes left as they are."""
+    postcodes = pd.Series(["sw1a 2dx", "02134-1234", "2134", "110", "10", "0110", "m1 7gs", "100", "12 34"],
+                          dtype="str")
+    countries = pd.Series(["United Kingdom", "USA", "USA", "New Zealand", "New Zealand", "NZ", "", "Italy", "USA"],
+                          dtype="str")
+    assert padded_postcode_keys(postcodes, countries).tolist() == [
+        "SW1A2DX", "02134", "02134", "0110", "10", "0110", "M17GS", "00100", "01234"]
 
 
 def test_two_xero_contacts_on_one_company_are_both_ambiguous():

@@ -25,9 +25,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from import_tools.contacts_csv import ContactsFileError, read_contacts_csv, write_csv_for_people
-from import_tools.matching import CRM_MATCH_COLUMNS, crm_keys, match_contacts, match_summary
-from import_tools.names import name_keys
-from import_tools.review import review_suggestions
+from import_tools.lookup import look_up
+from import_tools.matching import CRM_MATCH_COLUMNS, match_summary
 from import_tools.transform import TransformOptions, transform_contacts
 
 MATCH_OUTPUT_COLUMNS = ["xero_reference", "account_name", "crm_id", "match", "candidates"]
@@ -79,10 +78,9 @@ def transform_command(args: argparse.Namespace) -> int:
 def match_command(args: argparse.Namespace) -> int:
     contacts = read_contacts_csv(args.input)
     result = transform_contacts(contacts.frame, TransformOptions(default_country=args.default_country or ""))
-    side = crm_keys(read_crm_companies(args.crm_database))
-    keys = name_keys(result.frame["account_name"])
-    matches = match_contacts(result.frame, result.contact_numbers, side, keys)
-    review = review_suggestions(result.frame, matches, keys, side, score_cutoff=args.review_cutoff)
+    found = look_up(result.frame, result.contact_numbers, read_crm_companies(args.crm_database),
+                    score_cutoff=args.review_cutoff)
+    side, matches, review = found.side, found.matches, found.review
     output = Path(args.output)
     table = pd.concat([result.frame[["xero_reference", "account_name"]], matches], axis=1)[MATCH_OUTPUT_COLUMNS]
     write_csv_for_people(table, output)

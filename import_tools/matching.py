@@ -83,6 +83,13 @@ def match_contacts(frame: pd.DataFrame, contact_numbers: pd.Series, side: pd.Dat
                    keys: pd.Series | None = None) -> pd.DataFrame:
     """``match``, ``crm_id`` (nullable Int64) and ``candidates`` ("12;57") for each row of a CRM import
     frame, against the CRM side from ``crm_keys``. ``keys`` are the rows' name keys when already known."""
+    return matches_and_keys(frame, contact_numbers, side, keys)[0]
+
+
+def matches_and_keys(frame: pd.DataFrame, contact_numbers: pd.Series, side: pd.DataFrame,
+                     keys: pd.Series | None = None) -> tuple[pd.DataFrame, pd.Series]:
+    """``match_contacts``, and the name keys it used: without ``keys``, only the rows that reach the
+    name rule are keyed (the others are "" here; the fuzzy review wants only unmatched rows)."""
     index = frame.index
     match = np.full(len(frame), UNMATCHED, dtype=object)
     crm_id = np.full(len(frame), -1, dtype="int64")
@@ -109,19 +116,25 @@ def match_contacts(frame: pd.DataFrame, contact_numbers: pd.Series, side: pd.Dat
     crm_id[numeric_rows[known]] = values[known]
 
     # 3 and 4. Name key, then postcode among repeated names.
-    open_rows = match == UNMATCHED
-    key_values = (keys if keys is not None else name_keys(frame["account_name"])).to_numpy(dtype=object)
+    open_rows = np.flatnonzero(match == UNMATCHED)
+    if keys is None:
+        key_values = np.full(len(frame), "", dtype=object)
+        key_values[open_rows] = name_keys(frame["account_name"].iloc[open_rows]).to_numpy(dtype=object)
+    else:
+        key_values = keys.to_numpy(dtype=object)
     named = side[side["key"] != ""]
     named_ids = named["crm_id"].to_numpy()
     # One factorize over both sides' keys: per distinct key, how many CRM companies have it and
-    # the first one's id; per row, its key's code. All that follows works on these integers.
+    # the first one's id; per open row, its key's code. All that follows works on these integers.
     crm_count = len(named)
-    codes = pd.factorize(np.concatenate([named["key"].to_numpy(dtype=object), key_values]))[0]
-    crm_codes, row_codes = codes[:crm_count], codes[crm_count:]
+    open_keys = key_values[open_rows]
+    codes = pd.factorize(np.concatenate([named["key"].to_numpy(dtype=object), open_keys]))[0]
+    crm_codes, row_codes = codes[:crm_count], np.full(len(frame), -1, dtype="int64")
+    row_codes[open_rows] = codes[crm_count:]
     sizes = np.bincount(crm_codes, minlength=int(codes.max(initial=-1)) + 1)
     firsts = np.full(len(sizes), -1, dtype="int64")
     firsts[crm_codes[::-1]] = named_ids[::-1]  # written last = the first company
-    wanted = np.flatnonzero(open_rows & (key_values != "") & (sizes[row_codes] > 0))
+    wanted = open_rows[(open_keys != "") & (sizes[row_codes[open_rows]] > 0)]
     single = wanted[sizes[row_codes[wanted]] == 1]
     match[single] = NAME
     crm_id[single] = firsts[row_codes[single]]
@@ -142,7 +155,7 @@ def match_contacts(frame: pd.DataFrame, contact_numbers: pd.Series, side: pd.Dat
     out = pd.DataFrame({"match": match, "crm_id": pd.array(np.where(crm_id >= 0, crm_id, 0), dtype="Int64"),
                         "candidates": candidates}, index=index)
     out.loc[crm_id < 0, "crm_id"] = pd.NA
-    return out
+    return out, pd.Series(key_values, index=index, dtype="str")
 
 
 def _decide_by_postcode(frame: pd.DataFrame, named: pd.DataFrame, rows: np.ndarray, row_codes: np.ndarray,

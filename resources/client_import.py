@@ -26,8 +26,8 @@ from sqlalchemy.engine import Engine
 
 from import_tools.contacts_csv import ContactsFileError, read_contacts_csv, write_csv_for_people
 from import_tools.flatten import flatten_contacts
-from import_tools.matching import crm_keys, match_contacts, match_summary
-from import_tools.names import name_keys
+from import_tools.lookup import look_up
+from import_tools.matching import match_summary
 from import_tools.plan import (
     CLIENT_IMPORT,
     CLIENT_UPDATE_IMPORT,
@@ -37,7 +37,6 @@ from import_tools.plan import (
     plan_client_import,
     plan_client_update,
 )
-from import_tools.review import review_suggestions
 from import_tools.transform import TransformOptions, TransformResult, transform_contacts
 from resources.crm.models import Company, Contact, XeroContactSnapshot
 from resources.crm.permissions import require_finance_or_admin
@@ -147,10 +146,8 @@ def run_client_data_job(engine: Engine, request: ClientDataRequest, *, run_id: s
     say(f"{len(export)} contacts read from {source}")
     result = transform_contacts(export, request.transform)
     companies = load_companies(engine)
-    side = crm_keys(companies)
-    keys = name_keys(result.frame["account_name"])
-    matches = match_contacts(result.frame, result.contact_numbers, side, keys)
-    review = review_suggestions(result.frame, matches, keys, side, score_cutoff=request.review_cutoff)
+    found = look_up(result.frame, result.contact_numbers, companies, score_cutoff=request.review_cutoff)
+    matches, review = found.matches, found.review
     limits = column_limits()
     if request.job == CLIENT_IMPORT:
         plan = plan_client_import(result, matches, limits, options=request.plan, source_columns=source_columns)

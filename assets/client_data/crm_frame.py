@@ -16,9 +16,8 @@ from dagster import (
 
 from import_tools.contact_checks import duplicate_values, share
 from import_tools.contacts_csv import write_csv_for_people
-from import_tools.matching import MATCHED_KINDS, crm_keys, match_contacts, match_summary
-from import_tools.names import name_keys
-from import_tools.review import review_suggestions
+from import_tools.lookup import look_up
+from import_tools.matching import MATCHED_KINDS, match_summary
 from import_tools.transform import DEFAULT_PHONE_TYPES, TransformOptions, transform_contacts
 from resources.client_import import load_companies
 from resources.crm_resource import CrmDatabase
@@ -69,10 +68,8 @@ def crm_import_frame(context: AssetExecutionContext, config: CrmImportFrameConfi
     options = TransformOptions(default_country=config.default_country, street_separator=config.street_separator,
                                phone_types=tuple(config.phone_types))
     result = transform_contacts(xero_contacts_export, options)
-    side = crm_keys(load_companies(crm.engine))
-    keys = name_keys(result.frame["account_name"])
-    matches = match_contacts(result.frame, result.contact_numbers, side, keys)
-    review = review_suggestions(result.frame, matches, keys, side)
+    found = look_up(result.frame, result.contact_numbers, load_companies(crm.engine))
+    matches, review = found.matches, found.review
     frame = pd.concat([result.frame, matches], axis=1)
 
     folder = Path(config.report_folder) / context.run.run_id

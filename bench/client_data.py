@@ -5,15 +5,16 @@
     .venv/bin/python -m bench.client_data --baseline-rows 50000 # baseline on 50,000, extrapolated
     .venv/bin/python -m bench.client_data --baseline-only       # only the 50,000 x 50,000 comparison
 
-Measured: wall time of each step of the vectorised path (import_tools: transform, CRM name and
-postcode keys, matching, fuzzy review) on ``--rows`` Xero contacts against ``--crm-rows`` CRM
+Measured: wall time of each step of the vectorised path (import_tools: transform, then the steps
+of import_tools.lookup: CRM name keys, matching, fuzzy review) on ``--rows`` Xero contacts against ``--crm-rows`` CRM
 companies, and the process's peak resident memory while it runs (sampled from /proc every
 20 ms; the generated input frames are included, since a real run holds them too).
 
 Then the baseline (bench/client_data_baseline.py, the same rules one row at a time, as dicts
-and loops) runs on the same rows, and the two are compared step by step, answers included
-(every checked column must agree). It takes minutes at a million rows, but it is measured, not
-extrapolated: neither side scales exactly linearly, because the synthetic data, like a real
+and loops) runs on the same rows, alternating with the vectorised path ``--repeat`` times (2)
+with each step's best time kept on both sides, and the two are compared step by step, answers
+included (every checked column must agree). It takes minutes at a million rows, but it is
+measured, not extrapolated: neither side scales exactly linearly, because the synthetic data, like a real
 CRM, has more repeated names and fuller fuzzy blocks the bigger it gets. ``--baseline-rows``
 runs the baseline on a smaller, identically generated set instead and extrapolates it linearly
 (quicker, and printed as extrapolated); ``--baseline-only`` runs just that small comparison,
@@ -149,7 +150,8 @@ def main() -> None:
     parser.add_argument("--baseline-rows", type=int, default=None,
                         help="rows each side for the baseline; default: the full size, measured. A smaller "
                              "number runs both on that many and extrapolates the baseline (minutes sooner)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each side in a small comparison, best kept (3)")
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="runs of each side, alternating, best kept (2 at full size, 3 in a small comparison)")
     parser.add_argument("--baseline-only", action="store_true",
                         help="skip the full-size run: only the --baseline-rows (50,000) comparison")
     args = parser.parse_args()
@@ -160,7 +162,7 @@ def main() -> None:
         warm_xero = xero_contacts(warm_crm, 2_000, seed=7)
         vectorised(warm_xero, warm_crm)
         baseline(warm_xero, warm_crm)
-        compare(args.baseline_rows or 50_000, args.repeat)
+        compare(args.baseline_rows or 50_000, args.repeat or 3)
         return
     crm_rows = args.crm_rows or args.rows
 
@@ -187,14 +189,27 @@ def main() -> None:
     if args.baseline_rows is None or args.baseline_rows >= args.rows:
         # The same rules row by row on the same rows: both sides measured at full size, because
         # neither scales quite linearly (more repeated names and fuller fuzzy blocks as the data
-        # grows, and bigger dicts and frames to walk).
-        print(f"\nrow by row on the same {args.rows:,} x {crm_rows:,} (measured; minutes) ...", flush=True)
-        slow_timings, slow = baseline(xero, crm)
-        print_comparison(timings, slow_timings)
+        # grows, and bigger dicts and frames to walk). The two alternate, ``--repeat`` times each,
+        # and each step's best time is kept on both sides (the machine's speed drifts).
+        repeat = args.repeat or 2
+        print(f"\nrow by row on the same {args.rows:,} x {crm_rows:,}, alternating with the vectorised run, "
+              f"best of {repeat} each (measured; minutes) ...", flush=True)
+        best_fast, best_slow = Timings(), Timings()
+        best_fast.keep_best(timings)
+        fast_run, slow = timings, {}
+        for run in range(repeat):
+            if run:
+                slow = {}  # freed before the next vectorised run
+                fast_run, fast = vectorised(xero, crm)
+                best_fast.keep_best(fast_run)
+            slow_run, slow = baseline(xero, crm)
+            best_slow.keep_best(slow_run)
+            print(f"  run {run + 1}: vectorised {fast_run.total:.1f} s, row by row {slow_run.total:.1f} s", flush=True)
+        print_comparison(best_fast, best_slow)
         print(f"\nanswers that differ between the two (should all be 0): {disagreements(fast, slow)}")
         return
     del fast
-    slow_timings = compare(args.baseline_rows, args.repeat)
+    slow_timings = compare(args.baseline_rows, args.repeat or 3)
     scale = args.rows / args.baseline_rows
     extrapolated = slow_timings.total * scale
     print(f"\nrow by row at {args.rows:,} (extrapolated linearly, x{scale:g}): {extrapolated:.0f} s; "

@@ -31,19 +31,24 @@ def review_suggestions(frame: pd.DataFrame, matches: pd.DataFrame, keys: pd.Seri
     """Up to ``limit`` CRM companies per unmatched row scoring at least ``score_cutoff``."""
     unmatched = (matches["match"] == UNMATCHED).to_numpy() & (keys != "").to_numpy()
     positions = np.flatnonzero(unmatched)
-    query_keys = keys.to_numpy()[positions].tolist()
-    query_firsts = [key.partition(" ")[0] for key in query_keys]
-    wanted = set(query_firsts)
-    # Only the CRM companies in a block some query is in (a blank key's "" is in no block).
-    crm_keys = side["key"].tolist()
-    crm_firsts = [key.partition(" ")[0] for key in crm_keys]
-    choice_rows = np.flatnonzero(pd.Index(crm_firsts, dtype=object).isin(list(wanted)))
-    if not query_keys or not len(choice_rows):
+    # Blocks by first word: the CRM side's first words factorized once, each query's looked up there.
+    crm_key_values = side["key"].to_numpy(dtype=object)
+    crm_blocks, first_words = pd.factorize(np.array([key.partition(" ")[0] for key in crm_key_values.tolist()],
+                                                    dtype=object))
+    query_keys = keys.to_numpy(dtype=object)[positions]
+    query_blocks = pd.Index(first_words).get_indexer([key.partition(" ")[0] for key in query_keys.tolist()])
+    in_some_block = query_blocks >= 0  # a first word no CRM company has: no suggestion
+    positions, query_keys, query_blocks = positions[in_some_block], query_keys[in_some_block], \
+        query_blocks[in_some_block]
+    # Only the CRM companies in a block some query is in (a blank key's "" is in no query's block).
+    wanted = np.zeros(len(first_words), dtype=bool)
+    wanted[query_blocks] = True
+    choice_rows = np.flatnonzero(wanted[crm_blocks])
+    if not len(positions) or not len(choice_rows):
         return _empty()
     # Every name, queries then choices, with its block as an integer code.
-    names = np.array(query_keys + [crm_keys[row] for row in choice_rows.tolist()], dtype=object)
-    blocks = pd.factorize(np.array(query_firsts + [crm_firsts[row] for row in choice_rows.tolist()],
-                                   dtype=object))[0].astype("int64")
+    names = np.concatenate([query_keys, crm_key_values[choice_rows]])
+    blocks = np.concatenate([query_blocks, crm_blocks[choice_rows]]).astype("int64")
     queries = len(query_keys)
     for word in (-1, -2, 1):
         sizes = np.bincount(blocks[queries:], minlength=int(blocks.max()) + 1)  # only CRM companies count

@@ -505,25 +505,26 @@ def restored_trunk_prefixes(ccs: np.ndarray, areas: np.ndarray, numbers: np.ndar
     digits = _digits_of(areas, numbers)
     # The first character typed (the area's, else the number's): only a zero is a digit a
     # spreadsheet strips, and a US "1" never leads a stored number.
-    first = digits.first
+    typed_first = digits.first
     region_codes, distinct = pd.factorize(own)
     trunk_zero = np.array([_trunk_prefix(region) == "0" for region in distinct] or [False], dtype=bool)
-    candidates = np.flatnonzero((digits.texts != "") & (first != ord("0")) & (first != ord("+"))
+    candidates = np.flatnonzero((digits.texts != "") & (typed_first != ord("0")) & (typed_first != ord("+"))
                                 & trunk_zero[region_codes])
     fixed: list[np.ndarray] = []
     for code in np.unique(region_codes[candidates]).tolist():
         region = distinct[code]
         rows = candidates[region_codes[candidates] == code]
         rules = key_rules(region, validity=True)
-        one_by_one = rows if rules is None else rows[~digits.simple[rows]]  # more than 18 digits
-        if rules is not None:
+        if rules is None:
+            one_by_one = rows
+        else:  # one phonenumbers check per class; more than 18 digits and outside classes one by one
             short = rows[digits.simple[rows]]
             classes = rules.classes(digits, short, np.zeros(len(short), dtype=bool))
             lost = np.array([not outside and _lost_trunk_zero(digits.texts[short[first]], region)
                              for first, outside in zip(classes.firsts.tolist(), classes.outside.tolist(),
                                                        strict=True)], dtype=bool)
             fixed.append(short[lost[classes.codes]])
-            one_by_one = np.concatenate([one_by_one, short[classes.outside[classes.codes]]])
+            one_by_one = np.concatenate([rows[~digits.simple[rows]], short[classes.outside[classes.codes]]])
         fixed.append(np.array([row for row in one_by_one.tolist() if _lost_trunk_zero(digits.texts[row], region)],
                               dtype=np.int64))
     rules_applied = np.full(len(areas), "", dtype=object)

@@ -230,21 +230,16 @@ class Product(TimestampMixin, Base):
     tax_rate: Mapped[TaxRate | None] = relationship()
 
 
-class Invoice(TimestampMixin, Base):
-    """A CRM sales invoice; ``number`` is Xero's InvoiceNumber, the upsert key."""
-
-    __tablename__ = "invoices"
+class _Document(TimestampMixin):
+    """What an invoice and a credit note hold alike: ``number`` is Xero's document number (the
+    upsert key), the company it belongs to and its person, dates, currency and money (B22, B41).
+    Each document class adds its status (its own enum type name), its Xero id and its lines."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(50), unique=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.crm_id"), index=True)
     contact_id: Mapped[int | None] = mapped_column(
         ForeignKey("contacts.id", ondelete="SET NULL"), index=True
-    )
-    status: Mapped[InvoiceStatus] = mapped_column(
-        _string_enum(InvoiceStatus, "invoice_status", 20),
-        default=InvoiceStatus.CREATED,
-        index=True,
     )
     issue_date: Mapped[date] = mapped_column(Date)
     due_date: Mapped[date | None] = mapped_column(Date)
@@ -254,6 +249,33 @@ class Invoice(TimestampMixin, Base):
     amount_outstanding: Mapped[Decimal] = mapped_column(MONEY)
     sent_to_accounts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     sent_to_accounts_date: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class _DocumentLine:
+    """What an invoice line and a credit note line hold alike; each adds the key to its document."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[Decimal] = mapped_column(UNIT)
+    list_price: Mapped[Decimal] = mapped_column(UNIT)
+    discount_percent: Mapped[Decimal] = mapped_column(
+        PERCENT, default=Decimal("0"), server_default="0"
+    )
+    tax_rate_id: Mapped[int] = mapped_column(ForeignKey("tax_rates.id"), index=True)
+
+
+class Invoice(_Document, Base):
+    """A CRM sales invoice; ``number`` is Xero's InvoiceNumber, the upsert key."""
+
+    __tablename__ = "invoices"
+
+    status: Mapped[InvoiceStatus] = mapped_column(
+        _string_enum(InvoiceStatus, "invoice_status", 20),
+        default=InvoiceStatus.CREATED,
+        index=True,
+    )
     xero_invoice_id: Mapped[str | None] = mapped_column(String(XERO_ID), unique=True, index=True)
 
     company: Mapped[Company] = relationship(back_populates="invoices")
@@ -265,54 +287,30 @@ class Invoice(TimestampMixin, Base):
     )
 
 
-class InvoiceLine(Base):
+class InvoiceLine(_DocumentLine, Base):
     """One invoice line; the discount is a percentage, sent to Xero as DiscountRate (B39)."""
 
     __tablename__ = "invoice_lines"
     __table_args__ = (UniqueConstraint("invoice_id", "position"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"))
-    position: Mapped[int] = mapped_column(Integer)
-    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"), index=True)
-    description: Mapped[str] = mapped_column(Text)
-    quantity: Mapped[Decimal] = mapped_column(UNIT)
-    list_price: Mapped[Decimal] = mapped_column(UNIT)
-    discount_percent: Mapped[Decimal] = mapped_column(
-        PERCENT, default=Decimal("0"), server_default="0"
-    )
-    tax_rate_id: Mapped[int] = mapped_column(ForeignKey("tax_rates.id"), index=True)
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
     product: Mapped[Product | None] = relationship()
     tax_rate: Mapped[TaxRate] = relationship()
 
 
-class CreditNote(TimestampMixin, Base):
+class CreditNote(_Document, Base):
     """A CRM credit note; ``remaining_credit`` mirrors Xero's RemainingCredit (B41)."""
 
     __tablename__ = "credit_notes"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    number: Mapped[str] = mapped_column(String(50), unique=True)
-    company_id: Mapped[int] = mapped_column(ForeignKey("companies.crm_id"), index=True)
-    contact_id: Mapped[int | None] = mapped_column(
-        ForeignKey("contacts.id", ondelete="SET NULL"), index=True
-    )
     status: Mapped[InvoiceStatus] = mapped_column(
         _string_enum(InvoiceStatus, "credit_note_status", 20),
         default=InvoiceStatus.CREATED,
         index=True,
     )
-    issue_date: Mapped[date] = mapped_column(Date)
-    due_date: Mapped[date | None] = mapped_column(Date)
-    currency: Mapped[str] = mapped_column(String(3))
-    reference: Mapped[str | None] = mapped_column(String(255))
-    total: Mapped[Decimal] = mapped_column(MONEY)
-    amount_outstanding: Mapped[Decimal] = mapped_column(MONEY)
     remaining_credit: Mapped[Decimal] = mapped_column(MONEY)
-    sent_to_accounts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    sent_to_accounts_date: Mapped[datetime | None] = mapped_column(UtcDateTime())
     xero_credit_note_id: Mapped[str | None] = mapped_column(
         String(XERO_ID), unique=True, index=True
     )
@@ -326,24 +324,14 @@ class CreditNote(TimestampMixin, Base):
     )
 
 
-class CreditNoteLine(Base):
+class CreditNoteLine(_DocumentLine, Base):
     """One credit note line. Xero takes no discount on credit notes, so the push folds
     ``discount_percent`` into the unit price (B40)."""
 
     __tablename__ = "credit_note_lines"
     __table_args__ = (UniqueConstraint("credit_note_id", "position"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     credit_note_id: Mapped[int] = mapped_column(ForeignKey("credit_notes.id", ondelete="CASCADE"))
-    position: Mapped[int] = mapped_column(Integer)
-    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"), index=True)
-    description: Mapped[str] = mapped_column(Text)
-    quantity: Mapped[Decimal] = mapped_column(UNIT)
-    list_price: Mapped[Decimal] = mapped_column(UNIT)
-    discount_percent: Mapped[Decimal] = mapped_column(
-        PERCENT, default=Decimal("0"), server_default="0"
-    )
-    tax_rate_id: Mapped[int] = mapped_column(ForeignKey("tax_rates.id"), index=True)
 
     credit_note: Mapped[CreditNote] = relationship(back_populates="lines")
     product: Mapped[Product | None] = relationship()

@@ -24,7 +24,7 @@ import pandas as pd
 from import_tools.countries import country_codes
 from import_tools.names import name_keys
 from import_tools.postcodes import WIDTHS
-from import_tools.series import factorize_pairs
+from import_tools.series import factorize_pairs, first_rows, run_starts, spread
 
 XERO_REFERENCE, CONTACT_NUMBER, NAME, NAME_POSTCODE = "xero_reference", "contact_number", "name", "name_postcode"
 AMBIGUOUS, UNMATCHED = "ambiguous", "unmatched"
@@ -132,8 +132,8 @@ def matches_and_keys(frame: pd.DataFrame, contact_numbers: pd.Series, side: pd.D
     crm_codes, row_codes = codes[:crm_count], np.full(len(frame), -1, dtype="int64")
     row_codes[open_rows] = codes[crm_count:]
     sizes = np.bincount(crm_codes, minlength=int(codes.max(initial=-1)) + 1)
-    firsts = np.full(len(sizes), -1, dtype="int64")
-    firsts[crm_codes[::-1]] = named_ids[::-1]  # written last = the first company
+    firsts = np.full(len(sizes), -1, dtype="int64")  # the CRM side's codes come first, so they are 0..k-1
+    firsts[:int(crm_codes.max(initial=-1)) + 1] = named_ids[first_rows(crm_codes)]
     wanted = open_rows[(open_keys != "") & (sizes[row_codes[open_rows]] > 0)]
     single = wanted[sizes[row_codes[wanted]] == 1]
     match[single] = NAME
@@ -172,8 +172,7 @@ def _decide_by_postcode(frame: pd.DataFrame, named: pd.DataFrame, rows: np.ndarr
     starts = np.searchsorted(crm_codes[companies], row_codes, side="left")
     counts = sizes[row_codes]
     pair_rows = np.repeat(rows, counts)
-    pair_companies = companies[np.repeat(starts, counts) + np.arange(int(counts.sum()))
-                               - np.repeat(np.cumsum(counts) - counts, counts)]
+    pair_companies = companies[spread(starts, counts)]
     street_pc = np.empty(len(frame), dtype=object)
     postal_pc = np.empty(len(frame), dtype=object)
     street_pc[rows] = padded_postcode_keys(frame["shipping_postcode"].iloc[rows],
@@ -204,7 +203,7 @@ def _decide_by_postcode(frame: pd.DataFrame, named: pd.DataFrame, rows: np.ndarr
     left_rows, left_ids = pair_rows[still], ids[pair_companies[still]]
     order = np.lexsort((left_ids, left_rows))
     left_rows, left_ids = left_rows[order], left_ids[order].astype(str).tolist()
-    starts = np.flatnonzero(np.r_[True, left_rows[1:] != left_rows[:-1]])
+    starts = run_starts(left_rows)
     ends = np.r_[starts[1:], len(left_ids)]
     at = left_rows[starts]
     match[at] = AMBIGUOUS

@@ -43,7 +43,7 @@ from phonenumbers import NumberParseException, PhoneNumberFormat
 from phonenumbers.phonemetadata import PhoneMetadata
 
 from import_tools import reports
-from import_tools.series import joined
+from import_tools.series import first_rows, joined
 
 try:  # the regex parser is private; without it every number is simply parsed row by row
     from re import _constants as _sre
@@ -208,13 +208,6 @@ def _leading(codes: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return value
 
 
-def _first_rows(codes: np.ndarray) -> np.ndarray:
-    """For codes 0..k-1 (as pandas.factorize numbers them), the first row holding each."""
-    firsts = np.empty(int(codes.max(initial=-1)) + 1, dtype=np.int64)
-    firsts[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # written last = the first row
-    return firsts
-
-
 @dataclass(frozen=True)
 class _Classes:
     codes: np.ndarray  # each row's class, numbered in order of first appearance
@@ -277,7 +270,7 @@ class _KeyRules:
         else:  # the head's digits (how many is fixed by the length, so leading zeros count)
             head_values = _leading(codes, np.minimum(lengths, head_width))
         head_codes = pd.factorize((head_values * (_MAX_DIGITS + 1) + lengths) * 2 + plus)[0]
-        head_rows = _first_rows(head_codes)
+        head_rows = first_rows(head_codes)
         widths = np.empty(len(head_rows), dtype=np.int64)
         rule_of_head = np.empty(len(head_rows), dtype=np.int64)
         rules: dict[tuple[int, int, int, int, bool, bool], int] = {}
@@ -296,7 +289,7 @@ class _KeyRules:
         rule = rule_of_head[head_codes]
         key_codes = pd.factorize(_leading(codes, widths[head_codes]))[0]
         class_codes = pd.factorize(rule * (int(key_codes.max(initial=0)) + 1) + key_codes)[0]
-        firsts = _first_rows(class_codes)
+        firsts = first_rows(class_codes)
         outside = np.array([out for *_, out in rules], dtype=bool)[rule[firsts]]
         return _Classes(codes=class_codes, firsts=firsts, outside=outside)
 

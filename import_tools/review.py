@@ -19,6 +19,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from import_tools.matching import UNMATCHED
+from import_tools.series import run_starts, spread
 
 REVIEW_COLUMNS = ["row", "xero_reference", "account_name", "crm_id", "crm_account_name", "score", "rank"]
 DEFAULT_CUTOFF = 85.0
@@ -71,8 +72,7 @@ def review_suggestions(frame: pd.DataFrame, matches: pd.DataFrame, keys: pd.Seri
     if not counts.sum():
         return _empty()
     pair_queries = np.repeat(np.arange(queries), counts)
-    within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    pair_choices = order[np.repeat(starts, counts) + within]
+    pair_choices = order[spread(starts, counts)]
     crm_ids = side["crm_id"].to_numpy()
     scores = process.cpdist(names[pair_queries], names[queries + pair_choices], scorer=fuzz.ratio,
                             score_cutoff=score_cutoff, dtype=np.uint8, workers=-1)
@@ -84,7 +84,7 @@ def review_suggestions(frame: pd.DataFrame, matches: pd.DataFrame, keys: pd.Seri
     # Best first per row (ties by CRM id), then each row's first ``limit``.
     order = np.lexsort((crm_id, -score, pos))
     pos, score, crm_id, crm_rows = pos[order], score[order], crm_id[order], crm_rows[order]
-    row_starts = np.flatnonzero(np.r_[True, pos[1:] != pos[:-1]])
+    row_starts = run_starts(pos)
     rank = np.arange(1, len(pos) + 1) - np.repeat(row_starts, np.diff(np.r_[row_starts, len(pos)]))
     top = rank <= limit
     at = pos[top]

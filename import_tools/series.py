@@ -41,5 +41,24 @@ def factorize_pairs(first: pd.Series | np.ndarray, second: pd.Series | np.ndarra
     second_codes, _ = pd.factorize(second_values, sort=False, use_na_sentinel=False)
     combined = first_codes.astype("int64") * (int(second_codes.max(initial=0)) + 1) + second_codes
     codes, _ = pd.factorize(combined, sort=False)
-    _, where = np.unique(codes, return_index=True)  # the first row of each distinct pair
+    where = first_rows(codes)  # the first row of each distinct pair
     return codes, first_values[where], second_values[where]
+
+
+def spread(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Positions ``starts[i]``, ``starts[i] + 1``, ... ``counts[i]`` of them for each i, in order: the
+    slices of a sorted array as one index (candidate pairs cut per query, without a loop)."""
+    within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return np.repeat(starts, counts) + within
+
+
+def run_starts(values: np.ndarray) -> np.ndarray:
+    """Where each run of equal values begins in a sorted array (its groups' first positions)."""
+    return np.flatnonzero(np.r_[True, values[1:] != values[:-1]]) if len(values) else np.array([], dtype=np.int64)
+
+
+def first_rows(codes: np.ndarray) -> np.ndarray:
+    """For codes 0..k-1 (as pandas.factorize numbers them), the first row holding each."""
+    firsts = np.empty(int(codes.max(initial=-1)) + 1, dtype=np.int64)
+    firsts[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # written last = the first row
+    return firsts
